@@ -1,0 +1,97 @@
+#include "app/app_cli.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "app/app_commands.hpp"
+#include "app/app_context.hpp"
+#include "log/log_setup.hpp"
+#include "store/store_database.hpp"
+
+namespace brevduva::app {
+namespace {
+
+constexpr const char* version_text = "brevduva " BREVDUVA_VERSION;
+
+// Options given after a subcommand belong to the whole program (brevduva db migrate --config F).
+void let_options_fall_through(CLI::App& app) {
+    for (auto* sub : app.get_subcommands({})) {
+        sub->fallthrough();
+        let_options_fall_through(*sub);
+    }
+}
+
+// CLI11 reports "brevduva frobnicate" as a missing subcommand; name the word it did not know.
+std::string describe_parse_error(const CLI::App& app, const CLI::ParseError& e) {
+    const CLI::App* deepest = &app;
+    std::string path = "brevduva";
+    while (!deepest->get_subcommands().empty()) {
+        deepest = deepest->get_subcommands().front();
+        path += " " + deepest->get_name();
+    }
+    // Positionals fall through to the top when a subcommand does not take them.
+    auto remaining = deepest->remaining();
+    if (remaining.empty()) remaining = app.remaining();
+    if (!deepest->get_subcommands({}).empty() && !remaining.empty() &&
+        remaining.front().rfind('-', 0) != 0) {
+        return fmt::format("unknown command '{}' for '{}'", remaining.front(), path);
+    }
+    return e.what();
+}
+
+int report_parse_error(const CLI::App& app, const CLI::ParseError& e) {
+    fmt::print(stderr, "brevduva: {}\nRun 'brevduva --help' for the commands and options.\n",
+               describe_parse_error(app, e));
+    return exit_usage;
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+    log::configure_logging(config::LoggingSettings{});
+    CLI::App app{"Brevduva: consent-gated marketing e-mail dispatcher.", "brevduva"};
+    app.set_version_flag("--version", version_text, "Print the version and exit");
+    app.require_subcommand(1);
+    app.footer(
+        "Exit status: 0 success, 1 the environment failed (database, files, relay), "
+        "2 bad command line or configuration.");
+
+    Context context;
+    GlobalOptions& options = context.options();
+    app.add_option("-c,--config", options.config_path, "Configuration file")->capture_default_str();
+    app.add_option("--set", options.overrides,
+                   "Override one setting for this run: key.path=value (repeatable)")
+        ->take_all()
+        ->allow_extra_args(false);
+
+    add_config_commands(app, context);
+    add_db_commands(app, context);
+    let_options_fall_through(app);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp&) {
+        std::fputs(app.help().c_str(), stdout);
+        return exit_ok;
+    } catch (const CLI::CallForVersion& e) {
+        fmt::print("{}\n", e.what());
+        return exit_ok;
+    } catch (const CLI::ParseError& e) {
+        return report_parse_error(app, e);
+    } catch (const CommandFailure& e) {
+        fmt::print(stderr, "brevduva: {}\n", e.what());
+        return e.exit_code();
+    } catch (const store::StoreError& e) {
+        fmt::print(stderr, "brevduva: {}\n", e.what());
+        return exit_failure;
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "brevduva: error: {}\n", e.what());
+        return exit_failure;
+    }
+    return exit_ok;
+}
+
+}  // namespace brevduva::app

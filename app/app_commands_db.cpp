@@ -1,0 +1,52 @@
+// brevduva db migrate|status: bring the database schema up to date, or show where it stands.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "app/app_commands.hpp"
+#include "store/store_database.hpp"
+#include "store/store_migrate.hpp"
+
+namespace brevduva::app {
+namespace {
+
+void migrate(Context& context) {
+    auto& db = context.database();
+    store::Migrator migrator(db, store::builtin_migrations(db.backend()));
+    const auto applied = migrator.migrate();
+    for (const auto& m : applied) {
+        fmt::print("applied {:04} {}\n", m.version, m.name);
+    }
+    const auto status = migrator.status();
+    fmt::print("database {} is at version {}{}\n", db.location(), status.current_version,
+               applied.empty() ? " (already up to date)" : "");
+}
+
+void print_status(Context& context) {
+    auto& db = context.database();
+    store::Migrator migrator(db, store::builtin_migrations(db.backend()));
+    const auto status = migrator.status();
+    fmt::print("database: {}\nversion:  {}\n", db.location(), status.current_version);
+    for (const auto& a : status.applied) {
+        fmt::print("  applied  {:04} {:<32} {}\n", a.version, a.name, a.applied_at);
+    }
+    for (const auto& p : status.pending) {
+        fmt::print("  pending  {:04} {}\n", p.version, p.name);
+    }
+    if (!status.pending.empty()) {
+        fmt::print("run 'brevduva db migrate' to apply {} pending migration{}\n",
+                   status.pending.size(), status.pending.size() == 1 ? "" : "s");
+    }
+}
+
+}  // namespace
+
+void add_db_commands(CLI::App& app, Context& context) {
+    auto* db = app.add_subcommand("db", "Manage the database schema");
+    db->require_subcommand(1);
+    db->add_subcommand("migrate", "Apply pending schema migrations (each in its own transaction)")
+        ->callback([&context] { migrate(context); });
+    db->add_subcommand("status", "Show the schema version and applied and pending migrations")
+        ->callback([&context] { print_status(context); });
+}
+
+}  // namespace brevduva::app

@@ -1,0 +1,33 @@
+// SQLite specifics behind Database: checking a path before SQLite may create anything there,
+// opening and configuring the connection, and running scripts on the native handle. Internal
+// to the store component; callers use Database.
+#pragma once
+
+#include <Poco/Data/Session.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string_view>
+
+namespace brevduva::store::sqlite {
+
+// Refuses a path SQLite could not use as a writable WAL database, without touching it: the
+// folder must exist and be writable (for the -wal and -shm files), an existing file must be
+// readable, writable and begin with the SQLite header. Throws StoreError.
+void check_path(const std::filesystem::path& path);
+
+// Opens an already checked path and applies WAL, busy timeout, foreign keys and
+// synchronous=NORMAL. Throws StoreError.
+[[nodiscard]] std::unique_ptr<Poco::Data::Session> connect(const std::filesystem::path& path,
+                                                           std::chrono::milliseconds busy_timeout);
+
+void execute_script(Poco::Data::Session& session, std::string_view sql);
+
+// Runs a script with transaction control (BEGIN, COMMIT, ROLLBACK) denied, so that a script
+// cannot end the transaction its caller opened around it.
+void execute_script_inside_transaction(Poco::Data::Session& session, std::string_view sql);
+
+[[nodiscard]] bool in_transaction(Poco::Data::Session& session);
+
+}  // namespace brevduva::store::sqlite

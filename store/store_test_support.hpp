@@ -1,0 +1,82 @@
+// Shared by the store tests: a temporary folder that is removed afterwards, a fixture with a
+// fresh SQLite path and the built-in migrations, and small queries on what migrations made.
+#pragma once
+
+#include <Poco/Data/Session.h>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "store/store_database.hpp"
+#include "store/store_migrate.hpp"
+
+namespace brevduva::store::test {
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+inline constexpr auto busy_timeout = 2000ms;
+
+class TempFolder {
+  public:
+    TempFolder() {
+        std::random_device random;
+        path_ = fs::temp_directory_path() /
+                fmt::format("brevduva-store-test-{}-{:08x}", ::getpid(), random());
+        fs::create_directories(path_);
+    }
+    TempFolder(const TempFolder&) = delete;
+    TempFolder& operator=(const TempFolder&) = delete;
+    ~TempFolder() {
+        std::error_code ec;
+        for (const auto& entry : fs::recursive_directory_iterator(path_, ec)) {
+            fs::permissions(entry.path(), fs::perms::owner_all, fs::perm_options::add, ec);
+        }
+        fs::remove_all(path_, ec);
+    }
+    [[nodiscard]] const fs::path& path() const { return path_; }
+
+  private:
+    fs::path path_;
+};
+
+[[nodiscard]] inline std::int64_t count_rows(Database& db, const std::string& table) {
+    using Poco::Data::Keywords::into;
+    using Poco::Data::Keywords::now;
+    std::int64_t count = 0;
+    db.session() << fmt::format("SELECT count(*) FROM {}", table), into(count), now;
+    return count;
+}
+
+[[nodiscard]] inline std::string instance_id(Database& db) {
+    using Poco::Data::Keywords::into;
+    using Poco::Data::Keywords::now;
+    std::string id;
+    db.session() << "SELECT id FROM instance", into(id), now;
+    return id;
+}
+
+// A migration whose third statement fails after the first two succeeded.
+[[nodiscard]] inline Migration broken_migration(int version) {
+    return {version, "broken",
+            "CREATE TABLE half_done (x INTEGER);\n"
+            "INSERT INTO half_done VALUES (1);\n"
+            "INSERT INTO no_such_table VALUES (1);\n"};
+}
+
+class StoreTest : public ::testing::Test {
+  protected:
+    [[nodiscard]] fs::path db_path() const { return folder_.path() / "brevduva.db"; }
+    [[nodiscard]] Database open() const { return Database::open_sqlite(db_path(), busy_timeout); }
+
+    TempFolder folder_;
+    std::vector<Migration> builtin_ = builtin_migrations(Backend::sqlite);
+};
+
+}  // namespace brevduva::store::test

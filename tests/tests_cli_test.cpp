@@ -1,0 +1,59 @@
+// The command line as a user meets it: help, version, unknown commands and bad flags.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/tests_process.hpp"
+
+namespace brevduva::tests {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(Cli, HelpListsTheCommands) {
+    const auto r = run_brevduva({"--help"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("config"));
+    EXPECT_THAT(r.out, HasSubstr("db"));
+    EXPECT_THAT(r.out, HasSubstr("--config"));
+}
+
+TEST(Cli, SubcommandHelpDescribesTheSubcommand) {
+    const auto r = run_brevduva({"db", "--help"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("migrate"));
+    EXPECT_THAT(r.out, HasSubstr("status"));
+}
+
+TEST(Cli, VersionPrintsTheVersion) {
+    const auto r = run_brevduva({"--version"});
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_THAT(r.out, ::testing::StartsWith("brevduva 0."));
+}
+
+TEST(Cli, UnknownCommandExitsTwoNamingIt) {
+    const auto r = run_brevduva({"frobnicate"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_THAT(r.err, HasSubstr("frobnicate"));
+    EXPECT_TRUE(r.out.empty());
+}
+
+TEST(Cli, UnknownSubcommandExitsTwoNamingIt) {
+    const auto r = run_brevduva({"db", "vacuum"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_THAT(r.err, HasSubstr("unknown command 'vacuum' for 'brevduva db'"));
+}
+
+TEST(Cli, BadFlagExitsTwoNamingIt) {
+    const auto r = run_brevduva({"db", "status", "--colour"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_THAT(r.err, HasSubstr("--colour"));
+}
+
+TEST(Cli, NoCommandExitsTwo) {
+    const auto r = run_brevduva({});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_THAT(r.err, HasSubstr("subcommand"));
+}
+
+}  // namespace
+}  // namespace brevduva::tests
