@@ -1,0 +1,27 @@
+// The keyed hash that stands for an address in the suppression list, so that an erased person
+// is never mailed again while the database holds no trace of their address (GDPR Art. 17,
+// checklist G-76). A plain hash would be personal data still: addresses are guessable, so the
+// hash is HMAC-SHA256 under a secret kept outside the database. Pure.
+//
+// What is hashed: the normalised address (consent_address.hpp: A-label domain) lower-cased as
+// a whole, local part included. RFC 5321 lets a receiving domain treat local parts case-
+// sensitively, but mailbox providers do not, and a suppression must not be dodged by writing
+// Anna@ instead of anna@; the cost, two genuinely distinct mailboxes differing only in case
+// sharing one suppression, errs on the side of not mailing. No provider-specific folding
+// (dots, +tags) is done: that would guess at other people's mail systems.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "consent/consent_address.hpp"
+
+namespace brevduva::consent {
+
+inline constexpr std::size_t min_suppression_secret_bytes = 16;
+
+// 64 lower-case hex digits. Throws std::invalid_argument for a secret shorter than
+// min_suppression_secret_bytes (an unkeyed or weakly keyed hash would be reversible).
+[[nodiscard]] std::string suppression_key(std::string_view secret, const EmailAddress& address);
+
+}  // namespace brevduva::consent
