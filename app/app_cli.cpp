@@ -1,5 +1,6 @@
 #include "app/app_cli.hpp"
 
+#include <Poco/Exception.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -42,6 +43,16 @@ std::string describe_parse_error(const CLI::App& app, const CLI::ParseError& e) 
     return e.what();
 }
 
+// The `contacts` group, created here unless a command file registered it already.
+CLI::App& contacts_group(CLI::App& app) {
+    for (auto* sub : app.get_subcommands({})) {
+        if (sub->get_name() == "contacts") return *sub;
+    }
+    auto* contacts = app.add_subcommand("contacts", "Import, show and list contacts");
+    contacts->require_subcommand(1);
+    return *contacts;
+}
+
 int report_parse_error(const CLI::App& app, const CLI::ParseError& e) {
     fmt::print(stderr, "brevduva: {}\nRun 'brevduva --help' for the commands and options.\n",
                describe_parse_error(app, e));
@@ -57,7 +68,7 @@ int run(int argc, char** argv) {
     app.require_subcommand(1);
     app.footer(
         "Exit status: 0 success, 1 the environment failed (database, files, relay), "
-        "2 bad command line or configuration.");
+        "2 bad command line or configuration, 3 'consent check' decided to skip.");
 
     Context context;
     GlobalOptions& options = context.options();
@@ -69,6 +80,13 @@ int run(int argc, char** argv) {
 
     add_config_commands(app, context);
     add_db_commands(app, context);
+    add_contacts_import_command(contacts_group(app), context);
+    add_contacts_commands(contacts_group(app), context);
+    add_consent_commands(app, context);
+    add_suppress_commands(app, context);
+    add_gdpr_commands(app, context);
+    add_template_commands(app, context);
+    add_dkim_commands(app, context);
     let_options_fall_through(app);
 
     try {
@@ -86,6 +104,10 @@ int run(int argc, char** argv) {
         return e.exit_code();
     } catch (const store::StoreError& e) {
         fmt::print(stderr, "brevduva: {}\n", e.what());
+        return exit_failure;
+    } catch (const Poco::Exception& e) {
+        // Poco's what() is only the exception's class name; displayText() has the cause.
+        fmt::print(stderr, "brevduva: error: {}\n", e.displayText());
         return exit_failure;
     } catch (const std::exception& e) {
         fmt::print(stderr, "brevduva: error: {}\n", e.what());

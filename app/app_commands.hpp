@@ -10,5 +10,14 @@ namespace brevduva::app {
 
 void add_config_commands(CLI::App& app, Context& context);
 void add_db_commands(CLI::App& app, Context& context);
+// `import` under the `contacts` group (app_commands_import.cpp).
+void add_contacts_import_command(CLI::App& contacts, Context& context);
+// `show` and `list` under the `contacts` group (app_commands_contacts.cpp).
+void add_contacts_commands(CLI::App& contacts, Context& context);
+void add_consent_commands(CLI::App& app, Context& context);
+void add_suppress_commands(CLI::App& app, Context& context);
+void add_gdpr_commands(CLI::App& app, Context& context);
+void add_template_commands(CLI::App& app, Context& context);
+void add_dkim_commands(CLI::App& app, Context& context);
 
 }  // namespace brevduva::app

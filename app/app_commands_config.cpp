@@ -15,6 +15,7 @@ void add_config_commands(CLI::App& app, Context& context) {
         "every problem with file:line:column and key (exit 2)");
     check->callback([&context] {
         const auto& settings = context.settings();
+        for (const auto& warning : context.warnings()) fmt::print(stderr, "warning: {}\n", warning);
         fmt::print("# {}: valid\n{}", settings.source.string(), config::describe(settings));
     });
 }

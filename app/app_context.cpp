@@ -18,9 +18,6 @@ Context::~Context() = default;
 const config::Settings& Context::settings() {
     if (settings_) return *settings_;
     auto result = config::load_settings(options_.config_path, options_.overrides);
-    for (const auto& warning : result.warnings) {
-        fmt::print(stderr, "warning: {}\n", config::to_string(warning));
-    }
     if (!result.settings) {
         for (const auto& problem : result.problems) {
             fmt::print(stderr, "{}\n", config::to_string(problem));
@@ -31,6 +28,7 @@ const config::Settings& Context::settings() {
                         result.problems.size(), result.problems.size() == 1 ? "" : "s"));
     }
     settings_ = std::move(*result.settings);
+    for (const auto& warning : result.warnings) warnings_.push_back(config::to_string(warning));
     log::configure_logging(settings_->logging);
     return *settings_;
 }

@@ -53,12 +53,19 @@ class Context {
     // file:line:column and key) and throws CommandFailure(exit_usage). Also sets up logging.
     const config::Settings& settings();
 
+    // What config validation found questionable but allowed; `config check` shows them.
+    [[nodiscard]] const std::vector<std::string>& warnings() {
+        settings();
+        return warnings_;
+    }
+
     // Opens the configured database once (without migrating it).
     store::Database& database();
 
   private:
     GlobalOptions options_;
     std::optional<config::Settings> settings_;
+    std::vector<std::string> warnings_;
     std::unique_ptr<store::Database> database_;
 };
 

@@ -107,6 +107,14 @@ void describe_delivery(Writer& w, const Settings& s) {
         w.value(2, "password", describe_source(relay.password));
         w.value(2, "connections", std::to_string(relay.connections));
         w.duration(2, "connect_timeout", relay.connect_timeout);
+        w.text(2, "ehlo_name", relay.ehlo_name);
+        w.value(2, "timeouts", "");
+        w.duration(3, "greeting", relay.timeouts.greeting);
+        w.duration(3, "mail", relay.timeouts.mail);
+        w.duration(3, "rcpt", relay.timeouts.rcpt);
+        w.duration(3, "data_init", relay.timeouts.data_init);
+        w.duration(3, "data_block", relay.timeouts.data_block);
+        w.duration(3, "data_end", relay.timeouts.data_end);
     }
     w.section("dkim");
     w.text(1, "domain", s.dkim.domain);
@@ -120,6 +128,8 @@ void describe_access(Writer& w, const Settings& s) {
     w.section("public");
     w.text(1, "base_url", s.public_url.base_url);
     w.value(1, "token_secret", describe_source(s.public_url.token_secret));
+    w.section("consent");
+    w.value(1, "suppression_secret", describe_source(s.consent.suppression_secret));
     w.section("http");
     w.value(1, "public_listener", listener(s.http.public_listener));
     w.value(1, "admin_listener", listener(s.http.admin_listener));
@@ -130,6 +140,8 @@ void describe_access(Writer& w, const Settings& s) {
 
 void describe_sending(Writer& w, const SendingSettings& s) {
     w.section("sending");
+    w.value(1, "transport", to_string(s.transport));
+    w.text(1, "file_folder", s.file_folder.string());
     w.value(1, "global_rate", fmt::format("{}", s.global_rate));
     w.value(1, "batch_size", std::to_string(s.batch_size));
     w.duration(1, "retry_initial", s.retry_initial);

@@ -22,12 +22,15 @@ TEST_F(ConfigTest, DescribeNeverShowsASecret) {
     ::unsetenv("BREVDUVA_CONFIG_TEST_RELAY");
     ASSERT_TRUE(result.settings) << listing(result.problems);
     const std::string text = describe(*result.settings);
-    for (const auto secret : {token_secret_content, admin_token_content, relay_password_content,
-                              std::string_view("env-relay-password-3f9a")}) {
+    for (const auto secret :
+         {token_secret_content, admin_token_content, relay_password_content,
+          suppression_secret_content, std::string_view("env-relay-password-3f9a")}) {
         EXPECT_THAT(text, Not(HasSubstr(std::string(secret))));
     }
     EXPECT_THAT(text, HasSubstr("token_secret: <from file " +
                                 (dir_ / "secrets/token-secret").string() + ">"));
+    EXPECT_THAT(text, HasSubstr("suppression_secret: <from file " +
+                                (dir_ / "secrets/suppression-secret").string() + ">"));
     EXPECT_THAT(text, HasSubstr("password: <from environment variable "
                                 "BREVDUVA_CONFIG_TEST_RELAY>"));
 }
@@ -36,7 +39,10 @@ TEST_F(ConfigTest, DescribeShowsEveryEffectiveValue) {
     const auto result = load_example({"sending.maximum_age=36h"});
     ASSERT_TRUE(result.settings) << listing(result.problems);
     const std::string text = describe(*result.settings);
-    EXPECT_THAT(text, HasSubstr("\nsending:\n  global_rate: 50\n"));
+    EXPECT_THAT(text, HasSubstr("\nsending:\n  transport: smtp\n"));
+    EXPECT_THAT(text, HasSubstr("  global_rate: 50\n"));
+    EXPECT_THAT(text, HasSubstr("    timeouts:\n      greeting: 5m\n      mail: 5m\n"));
+    EXPECT_THAT(text, HasSubstr("      data_end: 10m\n"));
     EXPECT_THAT(text, HasSubstr("  maximum_age: 1d12h\n"));
     EXPECT_THAT(text, HasSubstr("  retry_initial: 1m\n"));
     EXPECT_THAT(text, HasSubstr("relays:\n  - host: smtp.example.se\n    port: 587\n"));

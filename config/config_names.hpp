@@ -23,6 +23,11 @@ inline constexpr std::array<EnumName<TlsMode>, 3> tls_mode_names{{
     {TlsMode::implicit, "implicit"},
 }};
 
+inline constexpr std::array<EnumName<TransportKind>, 2> transport_kind_names{{
+    {TransportKind::smtp, "smtp"},
+    {TransportKind::file, "file"},
+}};
+
 inline constexpr std::array<EnumName<LawfulBasis>, 3> lawful_basis_names{{
     {LawfulBasis::consent, "consent"},
     {LawfulBasis::legitimate_interest, "legitimate_interest"},
@@ -58,6 +63,9 @@ template <class Enum>
 
 [[nodiscard]] inline std::string_view to_string(TlsMode mode) {
     return name_of<TlsMode>(mode, tls_mode_names);
+}
+[[nodiscard]] inline std::string_view to_string(TransportKind kind) {
+    return name_of<TransportKind>(kind, transport_kind_names);
 }
 [[nodiscard]] inline std::string_view to_string(LawfulBasis basis) {
     return name_of<LawfulBasis>(basis, lawful_basis_names);

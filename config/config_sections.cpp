@@ -4,7 +4,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "config/config_address.hpp"
+#include "config/config_duration.hpp"
 
 namespace brevduva::config::detail {
 
@@ -103,6 +106,33 @@ void check_relay(MapReader& r, const RelaySettings& relay) {
     }
 }
 
+// RFC 5321 §4.5.3.2 gives minimums; shorter timeouts are allowed (tests, a relay on the same
+// host) but give up on a slow yet healthy server, so they are pointed out.
+void read_timeouts(MapReader& r, SmtpTimeouts& out) {
+    const SmtpTimeouts rfc;
+    const auto read = [&](std::string_view key, std::chrono::milliseconds& value,
+                          std::chrono::milliseconds minimum) {
+        r.duration(key, value, 100ms);
+        if (value < minimum) {
+            r.warning(key, fmt::format("is below RFC 5321's minimum of {}, so a slow but healthy "
+                                       "relay may be given up on",
+                                       format_duration(minimum)));
+        }
+    };
+    read("greeting", out.greeting, rfc.greeting);
+    read("mail", out.mail, rfc.mail);
+    read("rcpt", out.rcpt, rfc.rcpt);
+    read("data_init", out.data_init, rfc.data_init);
+    read("data_block", out.data_block, rfc.data_block);
+    read("data_end", out.data_end, rfc.data_end);
+}
+
+bool is_ehlo_name(const std::string& name) {
+    return !name.empty() && name.size() <= 255 &&
+           std::all_of(name.begin(), name.end(),
+                       [](unsigned char c) { return c > 0x20 && c < 0x7F; });
+}
+
 void read_relay(MapReader& r, RelaySettings& out) {
     r.require("host", "the relay's host name, such as smtp.example.se");
     r.text("host", out.host);
@@ -115,6 +145,12 @@ void read_relay(MapReader& r, RelaySettings& out) {
     r.secret("password", out.password);
     r.integer("connections", out.connections, 1, 1000);
     r.duration("connect_timeout", out.connect_timeout, 1s);
+    r.text("ehlo_name", out.ehlo_name);
+    if (!out.ehlo_name.empty() && !is_ehlo_name(out.ehlo_name)) {
+        r.problem("ehlo_name",
+                  fmt::format("'{}' is not a host name such as mail.example.se", out.ehlo_name));
+    }
+    r.section("timeouts", [&](MapReader& t) { read_timeouts(t, out.timeouts); });
     check_relay(r, out);
 }
 
@@ -152,8 +188,7 @@ void read_dkim(MapReader& r, DkimSettings& out, const SenderSettings& sender) {
 
 void read_public(MapReader& r, PublicSettings& out) {
     r.require("base_url", "where recipients' links point, such as https://mail.example.se");
-    r.require_secret("token_secret",
-                     "the key that signs the links in messages and hashes erased addresses");
+    r.require_secret("token_secret", "the key that signs the links in messages");
     r.text("base_url", out.base_url);
     // 32 bytes: the HMAC-SHA256 key should be as long as the hash it makes.
     r.secret("token_secret", out.token_secret, 32);
@@ -166,6 +201,14 @@ void read_public(MapReader& r, PublicSettings& out) {
     if (out.base_url.starts_with("http://")) {
         r.warning("base_url", "links in messages would travel over plain http; use https");
     }
+}
+
+void read_consent(MapReader& r, ConsentSettings& out) {
+    r.require_secret("suppression_secret",
+                     "the key of the hashes that keep unsubscribed and erased addresses "
+                     "suppressed; it must never change");
+    // 32 bytes, as for token_secret: the HMAC-SHA256 key as long as the hash it makes.
+    r.secret("suppression_secret", out.suppression_secret, 32);
 }
 
 bool is_loopback(const std::string& address) {
@@ -201,13 +244,14 @@ void read_settings(const YAML::Node& root, ReadContext& context, Settings& out) 
     top.section("sender", [&](MapReader& r) { read_sender(r, out.sender); });
     top.each_map("relays",
                  [&](MapReader& r, std::size_t) { read_relay(r, out.relays.emplace_back()); });
-    if (out.relays.empty()) {
-        top.warning("relays", "no relay is configured, so the worker cannot send");
-    }
     top.section("dkim", [&](MapReader& r) { read_dkim(r, out.dkim, out.sender); });
     top.section("public", [&](MapReader& r) { read_public(r, out.public_url); });
+    top.section("consent", [&](MapReader& r) { read_consent(r, out.consent); });
     top.section("http", [&](MapReader& r) { read_http(r, out.http); });
     top.section("sending", [&](MapReader& r) { read_sending(r, out.sending); });
+    if (out.relays.empty() && out.sending.transport == TransportKind::smtp) {
+        top.warning("relays", "no relay is configured, so the worker cannot send");
+    }
     read_purposes(top, out.purposes);
     top.section("retention", [&](MapReader& r) { read_retention(r, out.retention); });
     top.section("logging", [&](MapReader& r) { read_logging(r, out.logging); });

@@ -97,6 +97,13 @@ void read_purpose(MapReader& r, PurposeSettings& out, const std::vector<PurposeS
 }  // namespace
 
 void read_sending(MapReader& r, SendingSettings& out) {
+    r.choice<TransportKind>("transport", out.transport, transport_kind_names);
+    r.path("file_folder", out.file_folder);
+    if (out.transport == TransportKind::file && out.file_folder.empty()) {
+        r.problem("file_folder", "is required with transport: file; the .eml files go there");
+    } else if (out.transport == TransportKind::smtp && r.has("file_folder")) {
+        r.warning("file_folder", "is used only with transport: file");
+    }
     r.number("global_rate", out.global_rate, 0, 1e6, "0 means no limit");
     r.integer("batch_size", out.batch_size, 1, 100'000);
     r.duration("retry_initial", out.retry_initial, 1s);

@@ -43,6 +43,18 @@ struct SenderSettings {
 
 enum class TlsMode { none, starttls, implicit };
 
+// How long the client waits for each reply, at least the minimums of RFC 5321 §4.5.3.2; a
+// server that is slower is given up on (after the final dot the outcome is then ambiguous).
+struct SmtpTimeouts {
+    std::chrono::milliseconds greeting{std::chrono::minutes(5)};    // the initial 220
+    std::chrono::milliseconds mail{std::chrono::minutes(5)};        // MAIL, and EHLO, STARTTLS,
+                                                                    // AUTH, RSET, QUIT
+    std::chrono::milliseconds rcpt{std::chrono::minutes(5)};        // RCPT
+    std::chrono::milliseconds data_init{std::chrono::minutes(2)};   // the 354 to DATA
+    std::chrono::milliseconds data_block{std::chrono::minutes(3)};  // each write of content
+    std::chrono::milliseconds data_end{std::chrono::minutes(10)};   // the reply to the final dot
+};
+
 struct RelaySettings {
     std::string host;
     std::uint16_t port = 587;
@@ -54,6 +66,8 @@ struct RelaySettings {
     SecretSource password;
     int connections = 4;
     std::chrono::seconds connect_timeout{30};
+    std::string ehlo_name;  // the name we greet with; empty: this machine's host name
+    SmtpTimeouts timeouts;
 };
 
 struct DkimSettings {
@@ -66,7 +80,14 @@ struct DkimSettings {
 
 struct PublicSettings {
     std::string base_url;       // required, https://mail.example.se
-    SecretSource token_secret;  // required: HMAC key for tokens and suppression hashes
+    SecretSource token_secret;  // required: HMAC key that signs the tokens in links
+};
+
+struct ConsentSettings {
+    // required: the HMAC key of suppression keys (the keyed hash that keeps an erased person
+    // suppressed). Unlike the token secret it never rotates: a new key would orphan every
+    // suppression, and erased people would be mailed again.
+    SecretSource suppression_secret;
 };
 
 struct ListenerSettings {
@@ -89,8 +110,13 @@ struct DestinationRule {
     int concurrent_transactions = 0;   // 0: no limit of its own
 };
 
+// Where finished messages go: the relays, or .eml files in a folder (previews, dry runs).
+enum class TransportKind { smtp, file };
+
 struct SendingSettings {
-    double global_rate = 50;  // messages per second over all relays; 0: unlimited
+    TransportKind transport = TransportKind::smtp;
+    std::filesystem::path file_folder;  // required with transport: file
+    double global_rate = 50;            // messages per second over all relays; 0: unlimited
     std::vector<DestinationRule> destinations;
     std::chrono::seconds retry_initial{60};
     std::chrono::seconds retry_max{3600};
@@ -131,6 +157,7 @@ struct Settings {
     std::vector<RelaySettings> relays;
     DkimSettings dkim;
     PublicSettings public_url;
+    ConsentSettings consent;
     HttpSettings http;
     SendingSettings sending;
     std::vector<PurposeSettings> purposes = default_purposes();

@@ -18,7 +18,7 @@ std::string with_minimal(std::string_view extra) {
 }
 
 // Lines of minimal_yaml, so that tests adding to it can name their lines.
-constexpr int minimal_lines = 6;
+constexpr int minimal_lines = 8;
 
 TEST_F(ConfigTest, ExamplePassesWithoutWarnings) {
     const auto result = load_example();
@@ -32,6 +32,7 @@ TEST_F(ConfigTest, ExamplePassesWithoutWarnings) {
     EXPECT_EQ(s.relays[0].tls, TlsMode::starttls);
     EXPECT_EQ(s.relays[0].password.file, dir_ / "secrets/relay-password");
     EXPECT_EQ(s.public_url.token_secret.file, dir_ / "secrets/token-secret");
+    EXPECT_EQ(s.consent.suppression_secret.file, dir_ / "secrets/suppression-secret");
     EXPECT_EQ(s.http.admin_listener.address, "127.0.0.1");
     EXPECT_EQ(s.http.admin_listener.port, 8081);
     EXPECT_EQ(s.sending.maximum_age, 72h);
@@ -40,6 +41,9 @@ TEST_F(ConfigTest, ExamplePassesWithoutWarnings) {
     EXPECT_EQ(s.sending.destinations[1].domains.back(), "live.se");
     EXPECT_EQ(s.purposes.size(), Settings::default_purposes().size());
     EXPECT_EQ(s.logging.format, LogFormat::text);
+    EXPECT_EQ(s.sending.transport, TransportKind::smtp);
+    EXPECT_EQ(s.relays[0].timeouts.data_end, 10min);
+    EXPECT_EQ(s.relays[0].timeouts.data_init, 2min);
 }
 
 TEST_F(ConfigTest, MinimalConfigKeepsDefaults) {
@@ -81,7 +85,7 @@ TEST_F(ConfigTest, UnknownKeySuggestsTheNearest) {
     EXPECT_EQ(p.line, minimal_lines + 2);
     EXPECT_EQ(p.column, 3);
     EXPECT_THAT(p.message, HasSubstr("did you mean 'global_rate'?"));
-    EXPECT_EQ(to_string(p), p.file + ":8:3: sending.global_rat: " + p.message);
+    EXPECT_EQ(to_string(p), p.file + ":10:3: sending.global_rat: " + p.message);
 }
 
 TEST_F(ConfigTest, WrongTypesAreNamed) {
@@ -175,6 +179,22 @@ TEST_F(ConfigTest, ShortTokenSecretIsRefused) {
     EXPECT_THAT(p->message, ::testing::Not(HasSubstr("short\n")));
 }
 
+TEST_F(ConfigTest, SuppressionSecretIsRequiredAndLongEnough) {
+    auto result = load_yaml(
+        "sender:\n  from_address: news@example.se\n  bounce_domain: bounces.example.se\n"
+        "public:\n  base_url: https://mail.example.se\n"
+        "  token_secret_file: secrets/token-secret\n");
+    const Problem* missing = problem_for(result.problems, "consent.suppression_secret_file");
+    ASSERT_NE(missing, nullptr) << listing(result.problems);
+    EXPECT_THAT(missing->message, HasSubstr("never change"));
+    write("secrets/suppression-secret", "sixteen-bytes-ab\n");
+    result = load_yaml(minimal_yaml);
+    const Problem* shorter = problem_for(result.problems, "consent.suppression_secret_file");
+    ASSERT_NE(shorter, nullptr) << listing(result.problems);
+    EXPECT_THAT(shorter->message, HasSubstr("too short"));
+    EXPECT_THAT(shorter->message, ::testing::Not(HasSubstr("sixteen-bytes-ab")));
+}
+
 TEST_F(ConfigTest, SecretFromUnsetEnvironmentVariableIsAProblem) {
     ::unsetenv("BREVDUVA_CONFIG_TEST_UNSET");
     const std::string yaml = with_minimal("http:\n  admin_token_env: BREVDUVA_CONFIG_TEST_UNSET\n");
@@ -225,7 +245,10 @@ TEST_F(ConfigTest, EveryProblemInAFileIsReportedWithItsPlace) {
         "  - name: open_tracking\n"                    // 12
         "    allowed_bases: [legitimate_interest]\n"   // 13
         "logging:\n"                                   // 14
-        "  level: loud\n";                             // 15
+        "  level: loud\n"                              // 15
+        "consent:\n"                                   // 16
+        "  suppression_secret_file: "                  // 17
+        "secrets/suppression-secret\n";
     const auto result = load_yaml(yaml);
     struct Expected {
         std::string key;
@@ -279,6 +302,39 @@ TEST_F(ConfigTest, RepeatedKeysAndDomainsPointAtTheRepeat) {
     EXPECT_EQ(result.problems[1].line, minimal_lines + 8);
     EXPECT_EQ(result.problems[1].column, 30);
     EXPECT_THAT(result.problems[1].message, HasSubstr("already in destination 'google'"));
+}
+
+TEST_F(ConfigTest, SmtpTimeoutsAreReadAndShortOnesAreWarnedAbout) {
+    const auto result =
+        load_yaml(with_minimal("relays:\n  - host: a.example.se\n    ehlo_name: mail.example.se\n"
+                               "    timeouts:\n      data_end: 300ms\n      rcpt: 6m\n"));
+    ASSERT_TRUE(result.settings) << listing(result.problems);
+    const RelaySettings& relay = result.settings->relays.at(0);
+    EXPECT_EQ(relay.ehlo_name, "mail.example.se");
+    EXPECT_EQ(relay.timeouts.data_end, 300ms);
+    EXPECT_EQ(relay.timeouts.rcpt, 6min);
+    EXPECT_EQ(relay.timeouts.greeting, 5min);
+    const Problem* p = problem_for(result.warnings, "relays[0].timeouts.data_end");
+    ASSERT_NE(p, nullptr) << listing(result.warnings);
+    EXPECT_THAT(p->message, HasSubstr("below RFC 5321's minimum of 10m"));
+    EXPECT_EQ(problem_for(result.warnings, "relays[0].timeouts.rcpt"), nullptr);
+}
+
+TEST_F(ConfigTest, TheFileTransportNeedsAFolderAndNoRelay) {
+    const auto missing = load_yaml(with_minimal("sending:\n  transport: file\n"));
+    const Problem* p = problem_for(missing.problems, "sending.file_folder");
+    ASSERT_NE(p, nullptr) << listing(missing.problems);
+    EXPECT_THAT(p->message, HasSubstr("required with transport: file"));
+    const auto result =
+        load_yaml(with_minimal("sending:\n  transport: file\n  file_folder: previews\n"));
+    ASSERT_TRUE(result.settings) << listing(result.problems);
+    EXPECT_EQ(result.settings->sending.transport, TransportKind::file);
+    EXPECT_EQ(result.settings->sending.file_folder, dir_ / "previews");
+    EXPECT_EQ(problem_for(result.warnings, "relays"), nullptr) << listing(result.warnings);
+    const auto wrong = load_yaml(with_minimal("sending:\n  transport: mail\n"));
+    const Problem* choice = problem_for(wrong.problems, "sending.transport");
+    ASSERT_NE(choice, nullptr) << listing(wrong.problems);
+    EXPECT_THAT(choice->message, HasSubstr("smtp, file"));
 }
 
 }  // namespace

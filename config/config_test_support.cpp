@@ -40,6 +40,7 @@ void ConfigTest::SetUp() {
     write("secrets/token-secret", std::string(token_secret_content) + "\n");
     write("secrets/admin-token", std::string(admin_token_content) + "\n");
     write("secrets/relay-password", std::string(relay_password_content) + "\n");
+    write("secrets/suppression-secret", std::string(suppression_secret_content) + "\n");
     write("secrets/dkim-rsa.pem", fake_private_key);
     write("secrets/dkim-ed25519.pem", fake_private_key);
     example_ = write("brevduva.example.yaml", example_text());

@@ -18,6 +18,8 @@ inline constexpr std::string_view token_secret_content =
     "token-secret-7c1f0e9a2b4d6c8e0f1a3b5c7d9e1f20";
 inline constexpr std::string_view admin_token_content = "admin-token-5e2d8c4b1a97";
 inline constexpr std::string_view relay_password_content = "relay-password-0b9e4a";
+inline constexpr std::string_view suppression_secret_content =
+    "suppression-secret-3a8d1c7e5b9f2046e1d3c5b7a9f0e2d4";
 
 // The least a config needs to load without problems (it does draw warnings).
 inline constexpr std::string_view minimal_yaml =
@@ -26,7 +28,9 @@ inline constexpr std::string_view minimal_yaml =
     "  bounce_domain: bounces.example.se\n"
     "public:\n"
     "  base_url: https://mail.example.se\n"
-    "  token_secret_file: secrets/token-secret\n";
+    "  token_secret_file: secrets/token-secret\n"
+    "consent:\n"
+    "  suppression_secret_file: secrets/suppression-secret\n";
 
 class ConfigTest : public ::testing::Test {
   protected:

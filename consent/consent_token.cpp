@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <array>
 #include <limits>
 #include <stdexcept>
@@ -22,19 +23,38 @@ constexpr std::size_t tag_bytes = 16;  // HMAC-SHA256 truncated to 128 bits (che
 constexpr std::size_t max_token_chars = 112;
 constexpr std::size_t min_payload_bytes = 9;  // every varint one byte
 
-constexpr std::array<std::string_view, 5> kind_names{"open", "click", "unsubscribe", "preferences",
-                                                     "confirm"};
+constexpr std::array<std::string_view, 6> kind_names{"open",        "click",   "unsubscribe",
+                                                     "preferences", "confirm", "bounce"};
 constexpr std::array<std::string_view, 4> error_names{"malformed", "unknown_key", "bad_tag",
                                                       "wrong_kind"};
 constexpr std::string_view base64url_alphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-void put_varint(Bytes& out, std::uint64_t value) {
+static_assert(max_token_bytes == 2 + 5 + 5 * 10 + 10 + tag_bytes);
+
+// Writes into a fixed buffer that max_token_bytes sizes for the worst case.
+void put_varint(TokenBytes& out, std::size_t& used, std::uint64_t value) {
     while (value >= 0x80) {
-        out.push_back(static_cast<unsigned char>(value | 0x80));
+        out[used++] = static_cast<unsigned char>(value | 0x80);
         value >>= 7;
     }
-    out.push_back(static_cast<unsigned char>(value));
+    out[used++] = static_cast<unsigned char>(value);
+}
+
+// The payload (everything the tag covers); returns its length.
+std::size_t put_payload(TokenBytes& out, std::uint32_t key_id, const TokenClaims& claims) {
+    const auto issued = claims.issued_at.time_since_epoch().count();
+    if (issued < 0) throw std::invalid_argument("token issued before 1970");
+    std::size_t used = 0;
+    out[used++] = token_version;
+    out[used++] = static_cast<unsigned char>(claims.kind);
+    put_varint(out, used, key_id);
+    for (const auto id : {claims.campaign_id, claims.contact_id, claims.delivery_id, claims.link_id,
+                          claims.purpose_id}) {
+        put_varint(out, used, id);
+    }
+    put_varint(out, used, static_cast<std::uint64_t>(issued));
+    return used;
 }
 
 // Reads one canonical unsigned LEB128 varint; nullopt for a truncated, overlong or
@@ -54,24 +74,28 @@ std::optional<std::uint64_t> get_varint(std::span<const unsigned char> in, std::
     return std::nullopt;
 }
 
-std::string base64url_encode(std::span<const unsigned char> in) {
-    std::string out;
-    out.reserve((in.size() * 4 + 2) / 3);
+// Writes in place: the renderer appends a dozen tokens to reused buffers per message.
+void append_base64url(std::string& out, std::span<const unsigned char> in) {
+    const std::size_t start = out.size();
+    out.resize(start + (in.size() * 4 + 2) / 3);
+    char* p = out.data() + start;
     std::size_t i = 0;
     for (; i + 3 <= in.size(); i += 3) {
         const std::uint32_t n =
             (std::uint32_t{in[i]} << 16) | (std::uint32_t{in[i + 1]} << 8) | in[i + 2];
-        for (int shift = 18; shift >= 0; shift -= 6) out += base64url_alphabet[(n >> shift) & 63];
+        *p++ = base64url_alphabet[(n >> 18) & 63];
+        *p++ = base64url_alphabet[(n >> 12) & 63];
+        *p++ = base64url_alphabet[(n >> 6) & 63];
+        *p++ = base64url_alphabet[n & 63];
     }
     const std::size_t rest = in.size() - i;
     if (rest > 0) {
         std::uint32_t n = std::uint32_t{in[i]} << 16;
         if (rest == 2) n |= std::uint32_t{in[i + 1]} << 8;
-        out += base64url_alphabet[(n >> 18) & 63];
-        out += base64url_alphabet[(n >> 12) & 63];
-        if (rest == 2) out += base64url_alphabet[(n >> 6) & 63];
+        *p++ = base64url_alphabet[(n >> 18) & 63];
+        *p++ = base64url_alphabet[(n >> 12) & 63];
+        if (rest == 2) *p++ = base64url_alphabet[(n >> 6) & 63];
     }
-    return out;
 }
 
 int base64url_value(char c) {
@@ -158,28 +182,46 @@ const std::string* TokenKeys::find(std::uint32_t id) const {
 }
 
 std::string mint(const TokenKeys& keys, const TokenClaims& claims) {
-    const auto issued = claims.issued_at.time_since_epoch().count();
-    if (issued < 0) throw std::invalid_argument("token issued before 1970");
-    Bytes bytes{token_version, static_cast<unsigned char>(claims.kind)};
-    put_varint(bytes, keys.current_id());
-    for (const auto id : {claims.campaign_id, claims.contact_id, claims.delivery_id, claims.link_id,
-                          claims.purpose_id}) {
-        put_varint(bytes, id);
-    }
-    put_varint(bytes, static_cast<std::uint64_t>(issued));
-    const auto tag = hmac_sha256(key_bytes(*keys.find(keys.current_id())), bytes);
-    bytes.insert(bytes.end(), tag.begin(), tag.begin() + tag_bytes);
-    return base64url_encode(bytes);
+    TokenBytes bytes{};
+    const std::size_t payload = put_payload(bytes, keys.current_id(), claims);
+    const auto tag = hmac_sha256(key_bytes(*keys.find(keys.current_id())),
+                                 std::span<const unsigned char>(bytes.data(), payload));
+    std::copy(tag.begin(), tag.begin() + tag_bytes, bytes.begin() + payload);
+    std::string text;
+    append_base64url(text, std::span<const unsigned char>(bytes.data(), payload + tag_bytes));
+    return text;
+}
+
+TokenMinter::TokenMinter(const TokenKeys& keys)
+    : key_id_(keys.current_id()), hmac_(key_bytes(*keys.find(keys.current_id()))) {}
+
+std::size_t TokenMinter::mint_bytes(const TokenClaims& claims, TokenBytes& out) {
+    const std::size_t payload = put_payload(out, key_id_, claims);
+    const auto tag = hmac_.tag(std::span<const unsigned char>(out.data(), payload));
+    std::copy(tag.begin(), tag.begin() + tag_bytes, out.begin() + payload);
+    return payload + tag_bytes;
+}
+
+void TokenMinter::mint(const TokenClaims& claims, std::string& out) {
+    TokenBytes bytes;
+    const std::size_t used = mint_bytes(claims, bytes);
+    append_base64url(out, std::span<const unsigned char>(bytes.data(), used));
 }
 
 Result<TokenClaims, TokenError> verify(const TokenKeys& keys, std::string_view token,
                                        TokenKind expected) {
     if (token.size() > max_token_chars) return Verified::failure(TokenError::malformed);
     const auto bytes = base64url_decode(token);
-    if (!bytes || bytes->size() < min_payload_bytes + tag_bytes) {
+    if (!bytes) return Verified::failure(TokenError::malformed);
+    return verify_bytes(keys, *bytes, expected);
+}
+
+Result<TokenClaims, TokenError> verify_bytes(const TokenKeys& keys,
+                                             std::span<const unsigned char> all,
+                                             TokenKind expected) {
+    if (all.size() < min_payload_bytes + tag_bytes || all.size() > max_token_bytes) {
         return Verified::failure(TokenError::malformed);
     }
-    const std::span<const unsigned char> all(*bytes);
     const auto payload = all.first(all.size() - tag_bytes);
     if (payload[0] != token_version) return Verified::failure(TokenError::malformed);
     std::size_t pos = 2;

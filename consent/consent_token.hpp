@@ -1,5 +1,7 @@
 // Signed capability tokens for public URLs (BASE/<kind>/<token>): open pixel, click,
-// unsubscribe, preferences, double opt-in confirm. Pure: keys are passed in, time is a claim.
+// unsubscribe, preferences, double opt-in confirm; and for the VERP envelope sender of a
+// delivery (bounce), which templates/ writes in base32 instead of base64url because mail
+// systems may lower-case a local part. Pure: keys are passed in, time is a claim.
 //
 // Wire form, base64url without padding of
 //     version(1) ‖ kind(1) ‖ key_id ‖ campaign_id ‖ contact_id ‖ delivery_id ‖ link_id ‖
@@ -14,19 +16,24 @@
 // that wants an age limit (confirm links) checks issued_at itself.
 #pragma once
 
+#include <array>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "consent/consent_hmac.hpp"
 #include "consent/consent_result.hpp"
 
 namespace brevduva::consent {
 
-enum class TokenKind : std::uint8_t { open, click, unsubscribe, preferences, confirm };
+// The wire form stores the kind as its number: append new kinds, never reorder.
+enum class TokenKind : std::uint8_t { open, click, unsubscribe, preferences, confirm, bounce };
 
 struct TokenClaims {
     TokenKind kind = TokenKind::open;
@@ -73,6 +80,34 @@ class TokenKeys {
 
 [[nodiscard]] Result<TokenClaims, TokenError> verify(const TokenKeys& keys, std::string_view token,
                                                      TokenKind expected);
+
+// The decoded bytes of a token (what base64url carries), for callers that transport them in
+// another encoding. Same checks as verify().
+[[nodiscard]] Result<TokenClaims, TokenError> verify_bytes(const TokenKeys& keys,
+                                                           std::span<const unsigned char> token,
+                                                           TokenKind expected);
+
+// The longest token in bytes (before base64url): version, kind, a 5-byte key id, five 10-byte
+// ids, a 10-byte issued_at, the tag.
+inline constexpr std::size_t max_token_bytes = 83;
+using TokenBytes = std::array<unsigned char, max_token_bytes>;
+
+// mint() for the hot path: the current key's HMAC set up once (HmacSha256), bytes built on
+// the stack, the text appended to a caller's buffer. Gives exactly what mint() gives. Holds a
+// copy of the key's HMAC state, not the ring; not thread-safe: one per worker.
+class TokenMinter {
+  public:
+    explicit TokenMinter(const TokenKeys& keys);
+
+    // Appends the token's text (base64url), the same as mint(keys, claims).
+    void mint(const TokenClaims& claims, std::string& out);
+    // The token's bytes; returns how many of `out` are used.
+    std::size_t mint_bytes(const TokenClaims& claims, TokenBytes& out);
+
+  private:
+    std::uint32_t key_id_;
+    HmacSha256 hmac_;
+};
 
 [[nodiscard]] std::string_view to_string(TokenKind kind);
 [[nodiscard]] std::string_view to_string(TokenError error);

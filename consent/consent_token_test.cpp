@@ -14,8 +14,8 @@ using namespace std::chrono;
 const std::string key1(32, '\x11');
 const std::string key2 = "a second key of at least 32 bytes.";
 
-constexpr std::array all_kinds{TokenKind::open, TokenKind::click, TokenKind::unsubscribe,
-                               TokenKind::preferences, TokenKind::confirm};
+constexpr std::array all_kinds{TokenKind::open,        TokenKind::click,   TokenKind::unsubscribe,
+                               TokenKind::preferences, TokenKind::confirm, TokenKind::bounce};
 
 TokenClaims sample(TokenKind kind) {
     return TokenClaims{kind,
@@ -159,6 +159,62 @@ TEST(ConsentToken, NamesRoundTrip) {
         EXPECT_EQ(parse_token_error(to_string(e)), e);
     }
     EXPECT_EQ(to_string(TokenKind::preferences), "preferences");
+}
+
+TEST(ConsentToken, KindNumbersAreTheWireFormat) {
+    // A stored or mailed token names its kind by number; appending kinds must not renumber.
+    EXPECT_EQ(static_cast<int>(TokenKind::confirm), 4);
+    EXPECT_EQ(static_cast<int>(TokenKind::bounce), 5);
+    EXPECT_EQ(to_string(TokenKind::bounce), "bounce");
+}
+
+TEST(ConsentToken, MinterGivesExactlyWhatMintGives) {
+    TokenKeys keys(3, key2);
+    keys.add_verification_key(1, key1);
+    TokenMinter minter(keys);
+    for (const auto kind : all_kinds) {
+        for (const std::uint64_t id : {0ull, 1ull, 127ull, 128ull, 987654321012ull, ~0ull}) {
+            TokenClaims claims = sample(kind);
+            claims.delivery_id = id;
+            std::string text = "prefix:";
+            minter.mint(claims, text);
+            EXPECT_EQ(text, "prefix:" + mint(keys, claims));
+        }
+    }
+}
+
+TEST(ConsentToken, VerifiesTheDecodedBytes) {
+    const TokenKeys keys(1, key1);
+    TokenMinter minter(keys);
+    TokenBytes bytes{};
+    const std::size_t used = minter.mint_bytes(sample(TokenKind::bounce), bytes);
+    const std::span<const unsigned char> token(bytes.data(), used);
+    EXPECT_EQ(verify_bytes(keys, token, TokenKind::bounce).value(), sample(TokenKind::bounce));
+    EXPECT_EQ(verify_bytes(keys, token, TokenKind::open).error(), TokenError::wrong_kind);
+    for (std::size_t i = 0; i < used; ++i) {
+        TokenBytes altered = bytes;
+        altered[i] ^= 0x01;
+        EXPECT_FALSE(verify_bytes(keys, std::span<const unsigned char>(altered.data(), used),
+                                  TokenKind::bounce)
+                         .ok())
+            << i;
+    }
+    EXPECT_EQ(verify_bytes(keys, token.first(used - 1), TokenKind::bounce).error(),
+              TokenError::bad_tag);
+}
+
+TEST(ConsentHmac, ReusedKeyGivesTheOneShotTags) {
+    HmacSha256 hmac(as_bytes(key1));
+    for (const std::string_view data : {"", "a", "the quick brown fox", "x"}) {
+        EXPECT_EQ(hmac.tag(as_bytes(data)), hmac_sha256(as_bytes(key1), as_bytes(data))) << data;
+    }
+    HmacSha256 moved = std::move(hmac);
+    EXPECT_EQ(moved.tag(as_bytes("z")), hmac_sha256(as_bytes(key1), as_bytes("z")));
+    // Keys longer than SHA-256's block are hashed first (RFC 2104).
+    const std::string long_key(100, '\x5a');
+    HmacSha256 long_hmac(as_bytes(long_key));
+    EXPECT_EQ(long_hmac.tag(as_bytes("abc")), hmac_sha256(as_bytes(long_key), as_bytes("abc")));
+    EXPECT_EQ(HmacSha256({}).tag(as_bytes("abc")), hmac_sha256({}, as_bytes("abc")));
 }
 
 }  // namespace

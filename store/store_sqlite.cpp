@@ -118,6 +118,9 @@ void configure(Poco::Data::Session& session, std::chrono::milliseconds busy_time
     }
     session << "PRAGMA synchronous = NORMAL", now;
     session << "PRAGMA foreign_keys = ON", now;
+    // Deleted content is overwritten with zeros, so that an erased person's data does not
+    // linger in free pages of the file (GDPR Art. 17; docs/consent.md).
+    session << "PRAGMA secure_delete = ON", now;
     int foreign_keys = 0;
     session << "PRAGMA foreign_keys", into(foreign_keys), now;
     if (foreign_keys != 1) {
