@@ -11,19 +11,20 @@ namespace brevduva::smtp {
 namespace {
 
 // Indexed by the enumerator's value: adding an enumerator without a name fails to compile.
-constexpr std::array<std::string_view, 9> kStageNames{"connect",  "greeting", "ehlo",
-                                                      "starttls", "auth",     "mail_from",
-                                                      "rcpt_to",  "data",     "end_of_data"};
-constexpr std::array<std::string_view, 4> kCauseNames{"reply", "connection_lost", "timeout",
-                                                      "protocol_error"};
+constexpr std::array<std::string_view, 10> kStageNames{
+    "connect",   "greeting", "ehlo", "starttls",    "auth",
+    "mail_from", "rcpt_to",  "data", "end_of_data", "prepare"};
+constexpr std::array<std::string_view, 7> kCauseNames{
+    "reply",           "connection_lost", "timeout",          "protocol_error",
+    "invalid_message", "tls_failure",     "requirement_unmet"};
 constexpr std::array<std::string_view, 4> kKindNames{"accepted", "transient", "permanent",
                                                      "ambiguous"};
 constexpr std::array<std::string_view, 7> kClassificationNames{
     "none",         "recipient_invalid", "mailbox_full", "policy",
     "rate_limited", "message_too_large", "other"};
 
-static_assert(kStageNames.size() == static_cast<std::size_t>(Stage::end_of_data) + 1);
-static_assert(kCauseNames.size() == static_cast<std::size_t>(Cause::protocol_error) + 1);
+static_assert(kStageNames.size() == static_cast<std::size_t>(Stage::prepare) + 1);
+static_assert(kCauseNames.size() == static_cast<std::size_t>(Cause::requirement_unmet) + 1);
 static_assert(kKindNames.size() == static_cast<std::size_t>(OutcomeKind::ambiguous) + 1);
 static_assert(kClassificationNames.size() == static_cast<std::size_t>(Classification::other) + 1);
 
@@ -216,6 +217,11 @@ Outcome Outcome::without_reply(Cause cause, Stage stage, std::string detail) {
     outcome.cause = cause == Cause::reply ? Cause::protocol_error : cause;
     outcome.kind = stage == Stage::end_of_data ? OutcomeKind::ambiguous : OutcomeKind::transient;
     outcome.classification = Classification::other;
+    if (outcome.cause == Cause::invalid_message) {
+        outcome.kind = OutcomeKind::permanent;
+    } else if (outcome.cause == Cause::tls_failure || outcome.cause == Cause::requirement_unmet) {
+        outcome.classification = Classification::policy;
+    }
     outcome.text = detail.empty() ? std::string(to_string(outcome.cause)) : std::move(detail);
     return outcome;
 }

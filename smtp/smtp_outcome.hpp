@@ -26,15 +26,23 @@ enum class Stage {
     rcpt_to,
     data,         // the DATA command, before any content was sent
     end_of_data,  // after the final CRLF.CRLF, waiting for the server's verdict
+    prepare,      // before any byte went to a relay: refused locally (kept last so the
+                  // numbering of the dialogue's stages above never changes)
 };
 
 // Why it ended. Kept apart from Stage because the same event means different things at
 // different stages: a dropped connection after the final dot may follow an accepted message.
 enum class Cause {
-    reply,            // the server answered
-    connection_lost,  // refused, reset or closed
-    timeout,          // no answer within the RFC 5321 §4.5.3.2 limits
-    protocol_error,   // an unparseable reply (ReplyError): the stream cannot be trusted
+    reply,              // the server answered
+    connection_lost,    // refused, reset or closed
+    timeout,            // no answer within the RFC 5321 §4.5.3.2 limits
+    protocol_error,     // an unparseable reply (ReplyError): the stream cannot be trusted
+    invalid_message,    // refused before sending: bare LF or CR, a line over 998 octets, NUL, an
+                        // address that cannot be put in a command, over the relay's SIZE limit
+    tls_failure,        // the TLS handshake failed or the certificate was refused (untrusted,
+                        // expired, for another host), or plaintext was injected after STARTTLS
+    requirement_unmet,  // the relay cannot do what the config requires (STARTTLS, an AUTH
+                        // mechanism) or the relay password cannot be read: never downgraded
 };
 
 enum class OutcomeKind {
@@ -87,7 +95,10 @@ struct Outcome {
     // A positive reply anywhere but the end of data delivered nothing, so it is transient: an
     // Outcome is the final word on an attempt, and only the verdict on the data is acceptance.
     [[nodiscard]] static Outcome from_reply(const SmtpReply& reply, Stage stage);
-    // A failure without a usable reply; ambiguous at end_of_data, transient everywhere else.
+    // A failure without a usable reply; ambiguous at end_of_data, transient everywhere else,
+    // except: invalid_message is permanent (sending the same bytes again cannot help), and
+    // tls_failure and requirement_unmet are classified policy, so the operator is alerted while
+    // the message waits (a security requirement fails closed: deferred, never sent in clear).
     [[nodiscard]] static Outcome without_reply(Cause cause, Stage stage, std::string detail = {});
 
     [[nodiscard]] bool accepted() const {

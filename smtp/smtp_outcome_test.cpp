@@ -187,6 +187,18 @@ TEST(Outcome, ALostConnectionOrTimeoutAfterTheFinalDotIsAmbiguous) {
     EXPECT_EQ(Outcome::without_reply(Cause::reply, Stage::rcpt_to).cause, Cause::protocol_error);
 }
 
+TEST(Outcome, ALocallyRefusedMessageIsPermanentAndAnUnmetRequirementIsPolicy) {
+    const Outcome bad = Outcome::without_reply(Cause::invalid_message, Stage::prepare, "bare LF");
+    EXPECT_EQ(bad.kind, OutcomeKind::permanent);
+    EXPECT_EQ(bad.classification, Classification::other);
+    EXPECT_EQ(bad.text, "bare LF");
+    for (const Cause cause : {Cause::tls_failure, Cause::requirement_unmet}) {
+        const Outcome o = Outcome::without_reply(cause, Stage::starttls);
+        EXPECT_EQ(o.kind, OutcomeKind::transient) << to_string(cause);
+        EXPECT_EQ(o.classification, Classification::policy) << to_string(cause);
+    }
+}
+
 TEST(Outcome, AnEnhancedCodeOfTheWrongClassIsIgnored) {
     // "550 4.2.2" contradicts itself; the basic code wins, so it is permanent, and only the
     // text speaks of a full mailbox.
@@ -203,10 +215,10 @@ TEST(OutcomeNames, AreStableAndRoundTrip) {
     EXPECT_EQ(to_string(OutcomeKind::ambiguous), "ambiguous");
     EXPECT_EQ(to_string(Classification::recipient_invalid), "recipient_invalid");
     EXPECT_EQ(to_string(Classification::message_too_large), "message_too_large");
-    for (int i = 0; i <= static_cast<int>(Stage::end_of_data); ++i) {
+    for (int i = 0; i <= static_cast<int>(Stage::prepare); ++i) {
         EXPECT_EQ(stage_from_string(to_string(static_cast<Stage>(i))), static_cast<Stage>(i));
     }
-    for (int i = 0; i <= static_cast<int>(Cause::protocol_error); ++i) {
+    for (int i = 0; i <= static_cast<int>(Cause::requirement_unmet); ++i) {
         EXPECT_EQ(cause_from_string(to_string(static_cast<Cause>(i))), static_cast<Cause>(i));
     }
     for (int i = 0; i <= static_cast<int>(OutcomeKind::ambiguous); ++i) {
@@ -217,6 +229,8 @@ TEST(OutcomeNames, AreStableAndRoundTrip) {
         const auto c = static_cast<Classification>(i);
         EXPECT_EQ(classification_from_string(to_string(c)), c);
     }
+    EXPECT_EQ(to_string(Stage::prepare), "prepare");
+    EXPECT_EQ(to_string(Cause::tls_failure), "tls_failure");
     EXPECT_FALSE(stage_from_string("timeout"));
 }
 
