@@ -2,6 +2,10 @@
 
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace brevduva::templates {
 namespace {
 
@@ -18,10 +22,44 @@ constexpr std::array<unsigned char, 256> kByteClass = make_byte_classes();
 
 unsigned char byte_class(char c) { return kByteClass[static_cast<unsigned char>(c)]; }
 
+// The first position at or after `at` where the stretch below must end, 16 bytes at a time
+// with SSE2 (part of every x86-64), since a 16 KB body is canonicalised once per message: a
+// TAB, a SP followed by SP, TAB or CR, or a CR not followed by LF and then content. Returns
+// where the vector scan stopped when there is too little left to look two bytes ahead.
+std::size_t skip_unchanged_blocks(std::string_view chunk, std::size_t at) {
+#if defined(__SSE2__)
+    const auto load = [&chunk](std::size_t from) {
+        __m128i bytes;
+        std::memcpy(&bytes, chunk.data() + from, sizeof bytes);
+        return bytes;
+    };
+    const auto equal = [](__m128i bytes, char c) {
+        return _mm_cmpeq_epi8(bytes, _mm_set1_epi8(c));
+    };
+    const auto special = [&equal](__m128i bytes) {
+        return _mm_or_si128(_mm_or_si128(equal(bytes, ' '), equal(bytes, '\t')),
+                            equal(bytes, '\r'));
+    };
+    for (; at + 18 <= chunk.size(); at += 16) {
+        const __m128i here = load(at);
+        const __m128i next = load(at + 1);
+        const __m128i cr = equal(here, '\r');
+        const __m128i bad = _mm_or_si128(
+            _mm_or_si128(equal(here, '\t'), _mm_and_si128(equal(here, ' '), special(next))),
+            _mm_or_si128(_mm_andnot_si128(equal(next, '\n'), cr),
+                         _mm_and_si128(cr, special(load(at + 2)))));
+        const auto mask = static_cast<unsigned>(_mm_movemask_epi8(bad));
+        if (mask != 0) return at + static_cast<std::size_t>(__builtin_ctz(mask));
+    }
+#endif
+    return at;
+}
+
 // The end of the stretch from `at` that relaxed canonicalisation copies unchanged: content,
 // plus single SPs and CRLFs that are followed by content. Most text bodies are one stretch.
 std::size_t unchanged_run_end(std::string_view chunk, std::size_t at) {
     const std::size_t n = chunk.size();
+    at = skip_unchanged_blocks(chunk, at);
     while (at < n) {
         const unsigned char cls = byte_class(chunk[at]);
         if (cls == kText) {

@@ -24,6 +24,11 @@ const Value* Map::find(std::string_view key) const noexcept {
     return index < values_.size() ? &values_[index] : nullptr;
 }
 
+Value* Map::find(std::string_view key) noexcept {
+    const std::size_t index = index_of(key);
+    return index < values_.size() ? &values_[index] : nullptr;
+}
+
 Value& Map::set(std::string_view key, Value value) {
     const std::size_t index = index_of(key);
     if (index < values_.size()) {

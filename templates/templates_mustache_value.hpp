@@ -32,6 +32,8 @@ class Map {
     Map(std::initializer_list<Member> members);
 
     [[nodiscard]] const Value* find(std::string_view key) const noexcept;
+    // Mutable access, so that a caller refilling a tree can keep pointers to its slots.
+    [[nodiscard]] Value* find(std::string_view key) noexcept;
     // Replaces the value of key, or appends it; returns the stored value.
     Value& set(std::string_view key, Value value);
     // Like set for a string, but reuses the capacity of a string already stored under key.
