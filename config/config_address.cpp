@@ -69,13 +69,9 @@ bool same_organisation(std::string_view a, std::string_view b) {
 std::optional<std::string> base_url_problem(std::string_view text) {
     const std::string url = lower(text);
     std::string_view rest;
-    if (url.starts_with("https://")) {
-        rest = std::string_view(text).substr(8);
-    } else if (url.starts_with("http://")) {
-        rest = std::string_view(text).substr(7);
-    } else {
-        return "must start with https:// (or http:// for testing)";
-    }
+    // RFC 8058 wants an https URL in List-Unsubscribe, and the links carry capability tokens.
+    if (!url.starts_with("https://")) return "must start with https://";
+    rest = std::string_view(text).substr(8);
     const std::string_view host = rest.substr(0, rest.find_first_of(":/"));
     if (host.empty()) return "has no host name after the scheme";
     if (text.find_first_of("?# \t") != std::string_view::npos) {

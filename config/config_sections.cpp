@@ -198,9 +198,6 @@ void read_public(MapReader& r, PublicSettings& out) {
         return;
     }
     while (out.base_url.ends_with('/')) out.base_url.pop_back();
-    if (out.base_url.starts_with("http://")) {
-        r.warning("base_url", "links in messages would travel over plain http; use https");
-    }
 }
 
 void read_consent(MapReader& r, ConsentSettings& out) {
