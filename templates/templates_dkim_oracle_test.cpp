@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "templates/templates_dkim_signer.hpp"
+#include "templates/templates_dkim_testkit.hpp"
 #include "templates/templates_mime_testkit.hpp"
 
 namespace brevduva::templates {
@@ -35,16 +36,9 @@ class DkimOracle : public ::testing::Test {
   protected:
     static void SetUpTestSuite() {
         dir_ = new testkit::TempDir;
-        generate_dkim_key(DkimAlgorithm::rsa_sha256, *dir_ / "rsa.pem");
-        generate_dkim_key(DkimAlgorithm::ed25519_sha256, *dir_ / "ed.pem");
-        const DkimKey rsa = DkimKey::load_pem_file(*dir_ / "rsa.pem");
-        const DkimKey ed = DkimKey::load_pem_file(*dir_ / "ed.pem");
-        records_ = {"rsa2025=" + dkim_dns_record(rsa), "ed2025=" + dkim_dns_record(ed)};
-        std::vector<DkimSignatureKey> keys;
-        keys.push_back({"rsa2025", rsa.share()});
-        keys.push_back({"ed2025", ed.share()});
-        signer_ =
-            new DkimSigner({"example.se", "", std::string(kDefaultSignedHeaders)}, std::move(keys));
+        auto keys = testkit::make_dual_key_signer(*dir_);
+        signer_ = keys.signer.release();
+        records_ = std::move(keys.records);
     }
     static void TearDownTestSuite() {
         delete signer_;
@@ -56,10 +50,7 @@ class DkimOracle : public ::testing::Test {
     }
 
     static testkit::ToolRun verify(const std::string& message) {
-        testkit::write_file(*dir_ / "message.eml", message);
-        std::vector<std::string> args{(*dir_ / "message.eml").string()};
-        args.insert(args.end(), records_.begin(), records_.end());
-        return testkit::run_python_tool(*dir_, "dkim_verify.py", args);
+        return testkit::verify_with_dkimpy(*dir_, "message.eml", message, records_);
     }
 
     static void expect_valid(const std::string& body) {

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "templates/templates_compose_testkit.hpp"
+#include "templates/templates_dkim_testkit.hpp"
 #include "templates/templates_mime_testkit.hpp"
 
 namespace brevduva::templates {
@@ -21,16 +22,9 @@ class MessageOracle : public ::testing::Test {
   protected:
     static void SetUpTestSuite() {
         dir_ = new testkit::TempDir;
-        generate_dkim_key(DkimAlgorithm::rsa_sha256, *dir_ / "rsa.pem");
-        generate_dkim_key(DkimAlgorithm::ed25519_sha256, *dir_ / "ed.pem");
-        const DkimKey rsa = DkimKey::load_pem_file(*dir_ / "rsa.pem");
-        const DkimKey ed = DkimKey::load_pem_file(*dir_ / "ed.pem");
-        records_ = {"rsa2025=" + dkim_dns_record(rsa), "ed2025=" + dkim_dns_record(ed)};
-        std::vector<DkimSignatureKey> keys;
-        keys.push_back({"rsa2025", rsa.share()});
-        keys.push_back({"ed2025", ed.share()});
-        signer_ =
-            new DkimSigner({"example.se", "", std::string(kDefaultSignedHeaders)}, std::move(keys));
+        auto keys = testkit::make_dual_key_signer(*dir_);
+        signer_ = keys.signer.release();
+        records_ = std::move(keys.records);
     }
     static void TearDownTestSuite() {
         delete signer_;
@@ -57,10 +51,7 @@ class MessageOracle : public ::testing::Test {
     }
 
     static testkit::ToolRun verify(const std::string& wire) {
-        testkit::write_file(*dir_ / "signed.eml", wire);
-        std::vector<std::string> args{(*dir_ / "signed.eml").string()};
-        args.insert(args.end(), records_.begin(), records_.end());
-        return testkit::run_python_tool(*dir_, "dkim_verify.py", args);
+        return testkit::verify_with_dkimpy(*dir_, "signed.eml", wire, records_);
     }
 
     consent::TokenKeys keys_{1, testkit::kTokenKey};
