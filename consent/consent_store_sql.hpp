@@ -14,14 +14,13 @@
 #include "consent/consent_state.hpp"
 #include "consent/consent_store.hpp"
 #include "store/store_database.hpp"
+#include "store/store_time.hpp"
 
 namespace brevduva::consent::detail {
 
-// 2025-03-01T09:30:00.000000Z: fixed width, so text order is time order.
-[[nodiscard]] std::string stored_time(TimePoint at);
-// Reads stored_time's format (and any parse_timestamp accepts). Throws store::StoreError:
-// a malformed time in the database is damage, not input.
-[[nodiscard]] TimePoint read_stored_time(std::string_view text);
+// Times as every component stores them (store/store_time.hpp).
+using store::read_stored_time;
+using store::stored_time;
 [[nodiscard]] std::optional<std::string> stored_optional_time(const std::optional<TimePoint>& at);
 [[nodiscard]] std::optional<TimePoint> read_optional_time(const std::optional<std::string>& text);
 

@@ -78,7 +78,8 @@ bool can_move(DeliveryState from, DeliveryState to) {
         case D::sending:
             return to == D::sent || to == D::deferred || to == D::failed || to == D::ambiguous;
         case D::deferred:
-            return to == D::pending || to == D::failed || to == D::skipped;
+            // claimed: its next attempt is due; failed: past the maximum age.
+            return to == D::claimed || to == D::pending || to == D::failed || to == D::skipped;
         case D::ambiguous:
             return to == D::pending;  // only by `campaign resend-ambiguous`
         case D::sent:

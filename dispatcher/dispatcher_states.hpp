@@ -10,11 +10,14 @@
 
 namespace brevduva::dispatcher {
 
-// draft → scheduled → running ⇄ paused → finished | cancelled
+// draft → scheduled → running ⇄ paused → finished | cancelled. A campaign finishes when every
+// Delivery is final; one with ambiguous deliveries left waits for the operator (resend them,
+// or cancel the campaign).
 enum class CampaignState { draft, scheduled, running, paused, finished, cancelled };
 
 // pending → claimed → sending → sent, on a 2xx at the end of DATA;
-// sending → deferred → pending on 4xx or a lost connection (backoff), → failed at maximum age;
+// sending → deferred on 4xx or a lost connection, → claimed when its backoff has passed,
+// → failed at maximum age;
 // sending → failed on 5xx; claimed → skipped when the consent gate says no at send time;
 // sending → ambiguous when a lease expires after DATA began (resent only by the operator);
 // claimed → pending when a worker releases an unstarted lease.
