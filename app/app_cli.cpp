@@ -87,6 +87,8 @@ int run(int argc, char** argv) {
     add_gdpr_commands(app, context);
     add_template_commands(app, context);
     add_dkim_commands(app, context);
+    add_campaign_commands(app, context);
+    add_worker_commands(app, context);
     let_options_fall_through(app);
 
     try {

@@ -19,5 +19,7 @@ void add_suppress_commands(CLI::App& app, Context& context);
 void add_gdpr_commands(CLI::App& app, Context& context);
 void add_template_commands(CLI::App& app, Context& context);
 void add_dkim_commands(CLI::App& app, Context& context);
+void add_campaign_commands(CLI::App& app, Context& context);
+void add_worker_commands(CLI::App& app, Context& context);
 
 }  // namespace brevduva::app

@@ -33,6 +33,17 @@ const config::Settings& Context::settings() {
     return *settings_;
 }
 
+std::optional<config::Settings> Context::reload_settings(std::string& problems) {
+    auto result = config::load_settings(options_.config_path, options_.overrides);
+    if (!result.settings) {
+        for (const auto& problem : result.problems) {
+            problems += (problems.empty() ? "" : "\n") + config::to_string(problem);
+        }
+        return std::nullopt;
+    }
+    return std::move(*result.settings);
+}
+
 store::Database& Context::database() {
     if (database_) return *database_;
     const auto& db = settings().database;

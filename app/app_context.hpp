@@ -59,6 +59,10 @@ class Context {
         return warnings_;
     }
 
+    // Reads the configuration file again (SIGHUP) without touching the settings in use: the
+    // new settings, or nullopt with every problem written to `problems` (one per line).
+    [[nodiscard]] std::optional<config::Settings> reload_settings(std::string& problems);
+
     // Opens the configured database once (without migrating it).
     store::Database& database();
 

@@ -9,6 +9,7 @@ CREATE TABLE campaigns (
     name TEXT NOT NULL,
     purpose TEXT NOT NULL,
     template_folder TEXT NOT NULL,           -- where the snapshot is read from when queued
+    template_attributes TEXT NOT NULL DEFAULT '[]',  -- JSON array: attributes it may use
     audience_lists TEXT NOT NULL,            -- a JSON array of list names (at least one)
     audience_organisations TEXT NOT NULL DEFAULT '[]',  -- a JSON array; empty: every one
     from_name TEXT NOT NULL DEFAULT '',      -- empty: sender.from_name of the config

@@ -1,0 +1,321 @@
+// DeliveryQueue: the worker's side of the durable queue. Claims, gate verdicts and outcomes,
+// each batch in one transaction; leases and the recovery of a dead worker's leases.
+#include <Poco/Data/Session.h>
+#include <Poco/Data/Statement.h>
+#include <fmt/format.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "consent/consent_event.hpp"
+#include "dispatcher/dispatcher_backoff.hpp"
+#include "dispatcher/dispatcher_store.hpp"
+#include "dispatcher/dispatcher_store_sql.hpp"
+
+namespace brevduva::dispatcher {
+using Poco::Data::Keywords::into;
+using Poco::Data::Keywords::now;
+using Poco::Data::Keywords::use;
+using detail::optional_time;
+using detail::read_stored_time;
+using detail::stored_time;
+
+namespace {
+
+std::string host_name() {
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) != 0) return "localhost";
+    return name;
+}
+
+// Field 22 of /proc/<pid>/stat: the process's start time in clock ticks since boot. With the
+// pid it names one process for the life of the machine (pids are reused, start times not).
+std::string start_time_of(long pid) {
+    std::ifstream in(fmt::format("/proc/{}/stat", pid));
+    std::string line;
+    if (!std::getline(in, line)) return {};
+    const auto close = line.rfind(')');  // the command name may hold spaces and parentheses
+    if (close == std::string::npos) return {};
+    std::istringstream fields(line.substr(close + 2));
+    std::string field;
+    for (int i = 3; i <= 22 && fields >> field; ++i) {
+        if (i == 22) return field;
+    }
+    return {};
+}
+
+// Text that cannot break a column or a log line: the relay's reply, shortened.
+std::string reply_text(const smtp::Outcome& outcome) {
+    std::string text = outcome.code != 0 ? fmt::format("{} ", outcome.code) : std::string();
+    if (outcome.enhanced) {
+        text += smtp::to_string(*outcome.enhanced) + ' ';
+    }
+    text += outcome.text;
+    for (char& c : text) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+    }
+    if (text.size() > 500) text.resize(500);
+    return fmt::format("{} ({} at {})", text, smtp::to_string(outcome.cause),
+                       smtp::to_string(outcome.stage));
+}
+
+}  // namespace
+
+std::string worker_identity() {
+    const long pid = ::getpid();
+    return fmt::format("{}/{}/{}", host_name(), pid, start_time_of(pid));
+}
+
+bool owner_is_gone(std::string_view owner) {
+    const auto first = owner.find('/');
+    const auto second = owner.find('/', first == std::string_view::npos ? 0 : first + 1);
+    if (first == std::string_view::npos || second == std::string_view::npos) return false;
+    if (owner.substr(0, first) != host_name()) return false;
+    long pid = 0;
+    for (char c : owner.substr(first + 1, second - first - 1)) {
+        if (c < '0' || c > '9') return false;
+        pid = pid * 10 + (c - '0');
+    }
+    if (pid <= 0) return false;
+    if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) return true;
+    // The pid lives, but is it the same process?
+    const std::string started = start_time_of(pid);
+    return !started.empty() && started != owner.substr(second + 1);
+}
+
+DeliveryQueue::DeliveryQueue(store::Database& db, std::string owner)
+    : db_(db), owner_(std::move(owner)) {}
+
+DeliveryQueue::Recovered DeliveryQueue::recover(Time now_at) {
+    store::Transaction transaction(db_);
+    Recovered recovered;
+    std::vector<std::string> owners;
+    db_.session() << "SELECT DISTINCT lease_owner FROM deliveries"
+                     " WHERE state IN ('claimed', 'sending') AND lease_owner <> ''",
+        into(owners), now;
+    std::string at = stored_time(now_at);
+    for (auto& owner : owners) {
+        if (owner == owner_) continue;
+        // A dead process on this host gives up its leases at once; elsewhere only expiry can.
+        int gone = owner_is_gone(owner) ? 1 : 0;
+        Poco::Data::Statement released(db_.session());
+        released << "UPDATE deliveries SET state = 'pending', lease_owner = '',"
+                    " lease_until = NULL, updated_at = $1"
+                    " WHERE state = 'claimed' AND lease_owner = $2 AND ($3 = 1 OR lease_until < $1)",
+            use(at), use(owner), use(gone);
+        recovered.released += static_cast<std::int64_t>(released.execute());
+        Poco::Data::Statement lost(db_.session());
+        lost << "UPDATE deliveries SET state = 'ambiguous', lease_owner = '', lease_until = NULL,"
+                " last_reply = 'the worker stopped after the transaction began', updated_at = $1"
+                " WHERE state = 'sending' AND lease_owner = $2 AND ($3 = 1 OR lease_until < $1)",
+            use(at), use(owner), use(gone);
+        recovered.ambiguous += static_cast<std::int64_t>(lost.execute());
+    }
+    transaction.commit();
+    return recovered;
+}
+
+std::vector<Claimed> DeliveryQueue::claim(CampaignId campaign, std::size_t limit, Time now_at,
+                                          Time lease_until) {
+    store::Transaction transaction(db_);
+    std::vector<std::int64_t> ids, contacts;
+    std::vector<int> attempts;
+    std::vector<Poco::Nullable<std::string>> first;
+    std::string at = stored_time(now_at), until = stored_time(lease_until);
+    auto n = static_cast<std::int64_t>(limit);
+    // Due first: pending in queue order, deferred when their backoff has passed. PostgreSQL
+    // workers on several machines skip rows another one is claiming.
+    const std::string lock =
+        db_.backend() == store::Backend::postgresql ? " FOR UPDATE SKIP LOCKED" : "";
+    db_.session() << "SELECT d.id, d.contact_id, d.attempts, d.first_attempt_at FROM deliveries d"
+                     " JOIN campaigns c ON c.id = d.campaign_id AND c.state = 'running'"
+                     " WHERE d.campaign_id = $1 AND d.state IN ('pending', 'deferred')"
+                     " AND d.due_at <= $2 ORDER BY d.due_at, d.id LIMIT $3" +
+                         lock,
+        use(campaign), use(at), use(n), into(ids), into(contacts), into(attempts), into(first),
+        now;
+    std::vector<Claimed> claimed;
+    if (ids.empty()) return claimed;
+    db_.session() << "UPDATE deliveries SET state = 'claimed', lease_owner = $1,"
+                     " lease_until = $2, updated_at = $3 WHERE id IN (" +
+                         detail::id_list(ids) + ")",
+        use(owner_), use(until), use(at), now;
+    transaction.commit();
+    claimed.reserve(ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        claimed.push_back({ids[i], campaign, contacts[i], attempts[i], optional_time(first[i])});
+    }
+    return claimed;
+}
+
+std::vector<DeliveryId> DeliveryQueue::settle(std::span<const GateVerdict> verdicts,
+                                              Time now_at) {
+    std::vector<DeliveryId> sending;
+    if (verdicts.empty()) return sending;
+    std::string at = stored_time(now_at);
+    Poco::Data::Statement to_sending(db_.session());
+    std::int64_t id = 0;
+    int open = 0, click = 0;
+    to_sending << "UPDATE deliveries SET state = 'sending', attempts = attempts + 1,"
+                  " first_attempt_at = COALESCE(first_attempt_at, $1), decided_at = $1,"
+                  " open_tracking = $2, click_tracking = $3, updated_at = $1"
+                  " WHERE id = $4 AND state = 'claimed' AND lease_owner = $5",
+        use(at), use(open), use(click), use(id), use(owner_);
+    std::string reason, due;
+    Poco::Data::Statement to_skipped(db_.session());
+    to_skipped << "UPDATE deliveries SET state = 'skipped', skip_reason = $1, lease_owner = '',"
+                  " lease_until = NULL, decided_at = $2, updated_at = $2"
+                  " WHERE id = $3 AND state = 'claimed' AND lease_owner = $4",
+        use(reason), use(at), use(id), use(owner_);
+    Poco::Data::Statement to_failed(db_.session());
+    to_failed << "UPDATE deliveries SET state = 'failed', last_reply = $1, lease_owner = '',"
+                 " lease_until = NULL, updated_at = $2"
+                 " WHERE id = $3 AND state = 'claimed' AND lease_owner = $4",
+        use(reason), use(at), use(id), use(owner_);
+    Poco::Data::Statement to_pending(db_.session());
+    to_pending << "UPDATE deliveries SET state = 'pending', due_at = $1, lease_owner = '',"
+                  " lease_until = NULL, updated_at = $2"
+                  " WHERE id = $3 AND state = 'claimed' AND lease_owner = $4",
+        use(due), use(at), use(id), use(owner_);
+
+    // Joins the caller's transaction: the worker reads the gate's facts and settles in one, so
+    // that a withdrawal either commits before the gate reads or after the row is sending.
+    std::optional<store::Transaction> own;
+    if (!db_.in_transaction()) own.emplace(db_);
+    for (const auto& v : verdicts) {
+        id = v.id;
+        switch (v.kind) {
+            case GateVerdict::Kind::send:
+                open = v.open_tracking ? 1 : 0;
+                click = v.click_tracking ? 1 : 0;
+                if (to_sending.execute() == 1) sending.push_back(v.id);
+                break;
+            case GateVerdict::Kind::skip:
+                reason = v.reason;
+                (void)to_skipped.execute();
+                break;
+            case GateVerdict::Kind::fail:
+                reason = v.reason;
+                (void)to_failed.execute();
+                break;
+            case GateVerdict::Kind::release:
+                due = stored_time(v.due_at);
+                (void)to_pending.execute();
+                break;
+        }
+    }
+    if (own) own->commit();
+    return sending;
+}
+
+Recorded DeliveryQueue::record(std::span<const AttemptOutcome> outcomes, const BackoffPolicy& policy,
+                               Time now_at, const UnitRandom& random,
+                               const std::function<std::string(std::int64_t)>& suppression_key) {
+    Recorded recorded;
+    if (outcomes.empty()) return recorded;
+    std::string at = stored_time(now_at), reply, state, due;
+    std::int64_t id = 0;
+    Poco::Data::Statement update(db_.session());
+    update << "UPDATE deliveries SET state = $1, last_reply = $2, due_at = $3,"
+              " sent_at = CASE WHEN $1 = 'sent' THEN $4 ELSE sent_at END,"
+              " lease_owner = '', lease_until = NULL, updated_at = $4"
+              " WHERE id = $5 AND state = 'sending'",
+        use(state), use(reply), use(due), use(at), use(id);
+
+    store::Transaction transaction(db_);
+    for (const auto& o : outcomes) {
+        id = o.id;
+        reply = reply_text(o.outcome);
+        due = at;
+        std::vector<std::int64_t> contact;
+        std::vector<int> attempts;
+        std::vector<Poco::Nullable<std::string>> first;
+        db_.session() << "SELECT contact_id, attempts, first_attempt_at FROM deliveries"
+                         " WHERE id = $1 AND state = 'sending'",
+            use(id), into(contact), into(attempts), into(first), now;
+        if (contact.empty()) continue;  // erased meanwhile, or recovered by another worker
+        switch (o.outcome.kind) {
+            case smtp::OutcomeKind::accepted:
+                state = o.outcome.accepted() ? "sent" : "deferred";
+                break;
+            case smtp::OutcomeKind::ambiguous:
+                state = "ambiguous";
+                break;
+            case smtp::OutcomeKind::permanent:
+                state = "failed";
+                break;
+            case smtp::OutcomeKind::transient:
+                state = "deferred";
+                break;
+        }
+        if (state == "deferred") {
+            const Time began = optional_time(first.front()).value_or(now_at);
+            const auto next = next_attempt_at(policy, std::max(attempts.front(), 1), began,
+                                              now_at, random);
+            if (next) {
+                due = stored_time(*next);
+            } else {
+                state = "failed";
+                reply += "; gave up after the maximum age";
+            }
+        }
+        (void)update.execute();
+        if (state == "sent") ++recorded.sent;
+        if (state == "deferred") ++recorded.deferred;
+        if (state == "failed") ++recorded.failed;
+        if (state == "ambiguous") ++recorded.ambiguous;
+        if (state == "failed" &&
+            o.outcome.classification == smtp::Classification::recipient_invalid) {
+            // A hard bounce: never mail this address again, for any purpose.
+            std::string key = suppression_key(contact.front());
+            if (!key.empty()) {
+                std::string reason(consent::to_string(consent::SuppressionReason::hard_bounce));
+                std::string actor = "worker", purpose;
+                Poco::Data::Statement add(db_.session());
+                add << "INSERT INTO suppressions (address_key, purpose, reason, suppressed_at,"
+                       " actor) VALUES ($1, $2, $3, $4, $5)"
+                       " ON CONFLICT (address_key, purpose) DO NOTHING",
+                    use(key), use(purpose), use(reason), use(at), use(actor);
+                recorded.suppressed += static_cast<std::int64_t>(add.execute());
+            }
+        }
+    }
+    transaction.commit();
+    return recorded;
+}
+
+void DeliveryQueue::renew(Time lease_until) {
+    std::string until = stored_time(lease_until);
+    store::Transaction transaction(db_);
+    db_.session() << "UPDATE deliveries SET lease_until = $1"
+                     " WHERE lease_owner = $2 AND state IN ('claimed', 'sending')",
+        use(until), use(owner_), now;
+    transaction.commit();
+}
+
+std::int64_t DeliveryQueue::release_unstarted(Time now_at) {
+    std::string at = stored_time(now_at);
+    store::Transaction transaction(db_);
+    Poco::Data::Statement update(db_.session());
+    update << "UPDATE deliveries SET state = 'pending', lease_owner = '', lease_until = NULL,"
+              " updated_at = $1 WHERE lease_owner = $2 AND state = 'claimed'",
+        use(at), use(owner_);
+    const auto released = static_cast<std::int64_t>(update.execute());
+    transaction.commit();
+    return released;
+}
+
+std::optional<Time> DeliveryQueue::next_due() {
+    Poco::Nullable<std::string> due;
+    db_.session() << "SELECT min(d.due_at) FROM deliveries d JOIN campaigns c"
+                     " ON c.id = d.campaign_id AND c.state = 'running'"
+                     " WHERE d.state IN ('pending', 'deferred')",
+        into(due), now;
+    return optional_time(due);
+}
+
+}  // namespace brevduva::dispatcher
