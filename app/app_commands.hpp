@@ -21,5 +21,7 @@ void add_template_commands(CLI::App& app, Context& context);
 void add_dkim_commands(CLI::App& app, Context& context);
 void add_campaign_commands(CLI::App& app, Context& context);
 void add_worker_commands(CLI::App& app, Context& context);
+// Hidden `manpage`: brevduva(1) from the command tree (app_commands_manpage.cpp).
+void add_manpage_command(CLI::App& app);
 
 }  // namespace brevduva::app

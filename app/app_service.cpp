@@ -115,8 +115,8 @@ void refuse_root(std::string_view command, bool allow_root) {
     if (allow_root || ::geteuid() != 0) return;
     throw CommandFailure(
         exit_usage,
-        fmt::format("{} refuses to run as root: run it as its own unprivileged user (the "
-                    "systemd units use 'brevduva'), or pass --allow-root if you really mean it",
+        fmt::format("{} refuses to run as root: run it as an unprivileged user, as the systemd "
+                    "units do (brevduva, brevduva-web), or pass --allow-root if you really mean it",
                     command));
 }
 
