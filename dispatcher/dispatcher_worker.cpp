@@ -285,6 +285,9 @@ std::size_t Worker::Impl::send_batch(CampaignRun& run, Clock::time_point now) {
         // The gate reads and the moves to sending in one write transaction: a withdrawal
         // commits either before the gate reads (then this skips) or after the row is sending.
         store::Transaction transaction(db_);
+        // The moment of the decision is taken inside the transaction, after its lock: every
+        // withdrawal recorded before it is seen, none recorded after it could have been.
+        const auto decided_at = Clock::now();
         const auto campaign = campaigns_.find(run.campaign.id);
         const bool cancelled = campaign && campaign->state == CampaignState::cancelled;
         const bool running = campaign && campaign->state == CampaignState::running;
@@ -295,7 +298,7 @@ std::size_t Worker::Impl::send_batch(CampaignRun& run, Clock::time_point now) {
             if (!running) {
                 v.kind = cancelled ? GateVerdict::Kind::skip : GateVerdict::Kind::release;
                 v.reason = "campaign_cancelled";
-                v.due_at = now;
+                v.due_at = decided_at;
                 verdicts.push_back(std::move(v));
                 continue;
             }
@@ -311,7 +314,7 @@ std::size_t Worker::Impl::send_batch(CampaignRun& run, Clock::time_point now) {
             const auto found = suppressions_.for_key(suppressions_.key_for(address));
             const auto events = ledger_.events(contact->id);
             const consent::ContactFacts facts{!contact->organisation.empty()};
-            const auto decision = consent::decide(facts, events, found, *run.purpose, now);
+            const auto decision = consent::decide(facts, events, found, *run.purpose, decided_at);
             if (!decision.send) {
                 v.kind = GateVerdict::Kind::skip;
                 v.reason = consent::to_string(decision.reason);
@@ -323,7 +326,7 @@ std::size_t Worker::Impl::send_batch(CampaignRun& run, Clock::time_point now) {
             if (!admission.admitted()) {
                 const auto wait = admission.retry_at - std::chrono::steady_clock::now();
                 v.kind = GateVerdict::Kind::release;
-                v.due_at = now + std::chrono::duration_cast<Clock::duration>(
+                v.due_at = decided_at + std::chrono::duration_cast<Clock::duration>(
                                      std::max(wait, std::chrono::steady_clock::duration::zero()));
                 if (admission.reason == smtp::WaitReason::global_rate) wait_until = v.due_at;
                 verdicts.push_back(std::move(v));
@@ -340,13 +343,13 @@ std::size_t Worker::Impl::send_batch(CampaignRun& run, Clock::time_point now) {
                                                       &attribute_value};
             delivery.open_tracking =
                 open_tracking_ != nullptr &&
-                consent::decide(facts, events, found, *open_tracking_, now).send;
+                consent::decide(facts, events, found, *open_tracking_, decided_at).send;
             delivery.click_tracking =
                 click_tracking_ != nullptr &&
-                consent::decide(facts, events, found, *click_tracking_, now).send;
+                consent::decide(facts, events, found, *click_tracking_, decided_at).send;
             templates::ComposedMessage composed;
             if (auto error = run.composer->compose(
-                    delivery, std::chrono::floor<std::chrono::seconds>(now), composed)) {
+                    delivery, std::chrono::floor<std::chrono::seconds>(decided_at), composed)) {
                 v.kind = GateVerdict::Kind::fail;
                 v.reason = "the message could not be built: " + error->message;
                 verdicts.push_back(std::move(v));
@@ -366,7 +369,7 @@ std::size_t Worker::Impl::send_batch(CampaignRun& run, Clock::time_point now) {
             message_of[c.id] = messages.size();
             messages.push_back(std::move(message));
         }
-        const auto sending = queue_.settle(verdicts, now);
+        const auto sending = queue_.settle(verdicts, decided_at);
         transaction.commit();
         // Only what is sending now goes out; a verdict the queue refused (a lease taken over)
         // drops its message, and its permit with it.

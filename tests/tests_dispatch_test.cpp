@@ -1,0 +1,408 @@
+// The dispatcher end to end: the real brevduva worker against a real SMTP server (aiosmtpd),
+// over a SQLite database filled through the consent component. What a user would notice:
+// who got mail, how many copies, and what the campaign's counts say.
+#include <Poco/Data/Session.h>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+#include <random>
+#include <set>
+#include <thread>
+
+#include <fmt/chrono.h>
+
+#include "consent/consent_gate.hpp"
+#include "consent/consent_store.hpp"
+#include "store/store_time.hpp"
+#include "tests/tests_dispatch_support.hpp"
+
+namespace brevduva::tests {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::system_clock;
+using Poco::Data::Keywords::into;
+using Poco::Data::Keywords::now;
+using Poco::Data::Keywords::use;
+
+const std::string kSuppressionSecret(48, 's');  // what DispatchEnvironment writes
+
+// Waits (bounded) until no delivery of the campaign is pending, claimed, sending or deferred.
+bool wait_until_settled(const DispatchEnvironment& env, std::int64_t campaign,
+                        std::chrono::seconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        const auto s = env.states(campaign);
+        const auto open = [&](const char* state) {
+            const auto it = s.find(state);
+            return it == s.end() ? 0 : it->second;
+        };
+        if (open("pending") + open("claimed") + open("sending") + open("deferred") == 0) {
+            return true;
+        }
+        std::this_thread::sleep_for(100ms);
+    }
+    return false;
+}
+
+// Waits (bounded) until the server has accepted at least n messages.
+bool wait_until_received(const DispatchEnvironment& env, std::size_t n, std::chrono::seconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (env.received_total() >= n) return true;
+        std::this_thread::sleep_for(50ms);
+    }
+    return false;
+}
+
+// A CSV of n contacts on list `list`, all with product_marketing granted.
+std::filesystem::path granted_contacts(const DispatchEnvironment& env, int n,
+                                       const std::string& list) {
+    const auto path = env.folder() / (list + ".csv");
+    std::ofstream out(path);
+    out << "email,name,organisation,lists,consent:product_marketing,consent_at,consent_source\n";
+    for (int i = 0; i < n; ++i) {
+        out << fmt::format("mottagare{}@kund{}.example,Mottagare {},Kund {} AB,{},granted,"
+                           "2026-01-01T10:00:00Z,test fixture\n",
+                           i, i % 13, i, i % 13, list);
+    }
+    return path;
+}
+
+struct DeliveryRow {
+    std::string address;
+    std::int64_t contact_id = 0;
+    std::string state;
+    std::string skip_reason;
+    std::optional<Clock::time_point> decided_at;
+};
+
+std::vector<DeliveryRow> deliveries(store::Database& db, std::int64_t campaign) {
+    std::vector<std::string> addresses, states, reasons;
+    std::vector<std::int64_t> contacts;
+    std::vector<Poco::Nullable<std::string>> decided;
+    db.session() << "SELECT c.address, d.contact_id, d.state, d.skip_reason, d.decided_at"
+                    " FROM deliveries d JOIN contacts c ON c.id = d.contact_id"
+                    " WHERE d.campaign_id = $1 ORDER BY d.id",
+        use(campaign), into(addresses), into(contacts), into(states), into(reasons),
+        into(decided), now;
+    std::vector<DeliveryRow> rows;
+    for (std::size_t i = 0; i < addresses.size(); ++i) {
+        rows.push_back({addresses[i], contacts[i], states[i], reasons[i],
+                        decided[i].isNull() ? std::nullopt
+                                            : std::optional(store::read_stored_time(
+                                                  decided[i].value()))});
+    }
+    return rows;
+}
+
+// ---- the consent invariant ------------------------------------------------------------------
+
+enum class History { none, confirmed, unconfirmed, withdrawn, suppressed, objected };
+
+TEST(Dispatch, TheServerReceivesExactlyWhomTheGateAllowedAtSendTime) {
+    DispatchOptions options;
+    options.global_rate = 150;  // a run of a few seconds, while withdrawals arrive
+    options.extra_yaml = R"(purposes:
+  - name: service_status
+    allowed_bases: [contract, legitimate_interest]
+  - name: product_marketing
+    allowed_bases: [consent]
+    double_opt_in: true
+  - name: open_tracking
+    allowed_bases: [consent]
+  - name: click_tracking
+    allowed_bases: [consent]
+)";
+    DispatchEnvironment env(options);
+    const auto& purposes = env.settings().purposes;
+    const auto& marketing = purposes[1];
+    ASSERT_EQ(marketing.name, "product_marketing");
+
+    const unsigned seed = 20261125;
+    SCOPED_TRACE(fmt::format("population seed {}", seed));
+    std::mt19937 random(seed);
+    std::map<std::string, History> history;
+    std::vector<std::string> confirmed;
+    {
+        auto db = env.open_database();
+        consent::ContactStore contacts(db, purposes);
+        consent::Ledger ledger(db, purposes);
+        consent::SuppressionStore suppressions(db, kSuppressionSecret);
+        store::Transaction transaction(db);
+        const auto start = Clock::now() - std::chrono::hours(24 * 60);
+        for (int i = 0; i < 400; ++i) {
+            consent::ContactUpdate update;
+            update.address = {fmt::format("person{}", i), fmt::format("kund{}.example", i % 7)};
+            update.name = fmt::format("Person {}", i);
+            if (i % 2 == 0) update.organisation = fmt::format("Kund {} AB", i % 7);
+            update.lists = {"alla"};
+            const auto id = contacts.upsert(update).value().id;
+            const auto kind = static_cast<History>(random() % 6);
+            history[update.address.text()] = kind;
+            auto at = start + std::chrono::hours(random() % 500);
+            const auto event = [&](consent::Action action, const std::string& purpose) {
+                at += std::chrono::hours(1 + random() % 48);
+                consent::LedgerEntry e;
+                e.contact_id = id;
+                e.event.purpose = purpose;
+                e.event.action = action;
+                e.event.basis = consent::LawfulBasis::consent;
+                e.event.at = at;
+                e.event.source = "test";
+                e.event.actor = "test";
+                ASSERT_TRUE(ledger.append(e));
+            };
+            if (random() % 2 == 0) event(consent::Action::grant, "open_tracking");
+            if (kind == History::none) continue;
+            event(consent::Action::grant, "product_marketing");
+            if (kind == History::unconfirmed) continue;
+            event(consent::Action::confirm, "product_marketing");
+            if (kind == History::withdrawn) event(consent::Action::withdraw, "product_marketing");
+            if (kind == History::objected) event(consent::Action::object, "product_marketing");
+            if (kind == History::suppressed) {
+                suppressions.add(suppressions.key_for(update.address),
+                                 {consent::SuppressionReason::manual, "", at}, "test");
+            }
+            if (kind == History::confirmed) confirmed.push_back(update.address.text());
+        }
+        transaction.commit();
+    }
+    ASSERT_GT(confirmed.size(), 40U);
+
+    const auto campaign = env.queue_campaign("alla", {"--purpose", "product_marketing"});
+    auto worker = env.start_worker();
+
+    // While it runs: withdrawals and unsubscribe suppressions for people who were allowed,
+    // each in a write transaction of its own, as the public listener would write them.
+    std::shuffle(confirmed.begin(), confirmed.end(), random);
+    std::set<std::string> injected;
+    {
+        auto db = env.open_database();
+        consent::ContactStore contacts(db, purposes);
+        consent::Ledger ledger(db, purposes);
+        consent::SuppressionStore suppressions(db, kSuppressionSecret);
+        for (std::size_t i = 0; i < 60 && i < confirmed.size(); ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(15 + random() % 30));
+            const auto address = consent::normalise_address(confirmed[i]).value();
+            store::Transaction transaction(db);
+            const auto contact = contacts.find(address);
+            ASSERT_TRUE(contact);
+            if (i % 2 == 0) {
+                consent::LedgerEntry e;
+                e.contact_id = contact->id;
+                e.event = {0,           "product_marketing", consent::Action::withdraw,
+                           consent::LawfulBasis::consent, Clock::now(), "unsubscribe link",
+                           "",          "recipient"};
+                ASSERT_TRUE(ledger.append(e));
+            } else {
+                suppressions.add(suppressions.key_for(address),
+                                 {consent::SuppressionReason::unsubscribed, "product_marketing",
+                                  Clock::now()},
+                                 "recipient");
+            }
+            transaction.commit();
+            injected.insert(confirmed[i]);
+        }
+    }
+    ASSERT_TRUE(wait_until_settled(env, campaign, 120s)) << env.worker_log();
+    worker->stop();
+
+    const auto received = env.received();
+    auto db = env.open_database();
+    consent::Ledger ledger(db, purposes);
+    consent::SuppressionStore suppressions(db, kSuppressionSecret);
+    const auto rows = deliveries(db, campaign);
+    ASSERT_EQ(rows.size(), 400U);
+    std::size_t sent = 0, withdrawn_in_flight = 0;
+    for (const auto& row : rows) {
+        SCOPED_TRACE(fmt::format("contact {} ({})", row.contact_id, row.state));
+        ASSERT_TRUE(row.decided_at);
+        const auto it = received.find(row.address);
+        const int copies = it == received.end() ? 0 : it->second;
+        // The server got it exactly when the delivery says sent, and never twice.
+        EXPECT_EQ(copies, row.state == "sent" ? 1 : 0);
+        ASSERT_TRUE(row.state == "sent" || row.state == "skipped");
+        // The gate's answer on what was recorded by the moment of the decision.
+        std::vector<consent::ConsentEvent> known;
+        for (const auto& entry : ledger.history(row.contact_id)) {
+            if (entry.recorded_at <= *row.decided_at) known.push_back(entry.event);
+        }
+        std::vector<consent::Suppression> suppressed;
+        for (const auto& s : suppressions.for_key(
+                 suppressions.key_for(consent::normalise_address(row.address).value()))) {
+            if (s.at <= *row.decided_at) suppressed.push_back(s);
+        }
+        const bool has_organisation = std::stoi(row.address.substr(6)) % 2 == 0;
+        const auto decision = consent::decide(consent::ContactFacts{has_organisation}, known,
+                                              suppressed, marketing, *row.decided_at);
+        EXPECT_EQ(row.state == "sent", decision.send) << consent::to_string(decision);
+        // And in plain words: nobody withdrawn, objecting, suppressed or unconfirmed before
+        // the campaign began gets anything.
+        if (history[row.address] != History::confirmed) {
+            EXPECT_EQ(copies, 0);
+        }
+        if (row.state == "sent") ++sent;
+        if (injected.contains(row.address) && row.state == "skipped") ++withdrawn_in_flight;
+    }
+    EXPECT_GT(sent, 0U);
+    EXPECT_GT(withdrawn_in_flight, 0U) << "no withdrawal arrived before its message was sent";
+}
+
+// ---- crash safety ---------------------------------------------------------------------------
+
+TEST(Dispatch, AWorkerKilledAtRandomMomentsLosesNobodyAndDuplicatesOnlyAmbiguousOnes) {
+    DispatchEnvironment env;
+    constexpr int audience = 20000;
+    env.brevduva_ok({"contacts", "import", granted_contacts(env, audience, "alla").string(),
+                     "--actor", "test"});
+    const auto campaign = env.queue_campaign("alla");
+
+    std::mt19937 random(4711);
+    int kills = 0;
+    for (int i = 0; i < 40 && kills < 24; ++i) {
+        auto worker = env.start_worker();
+        std::this_thread::sleep_for(std::chrono::milliseconds(150 + random() % 600));
+        const auto s = env.states(campaign);
+        if (s.contains("pending") || s.contains("claimed") || s.contains("sending")) {
+            ::kill(worker->pid(), SIGKILL);
+            (void)worker->wait(10s);
+            ++kills;
+        } else {
+            worker->stop();
+            break;
+        }
+    }
+    EXPECT_GE(kills, 20) << "the campaign ended before the worker was killed 20 times";
+
+    // Finish, then decide about the ambiguous ones as an operator would: resend them.
+    env.brevduva_ok({"worker", "--until-idle", "--allow-root"});
+    std::set<std::string> ambiguous;
+    {
+        auto db = env.open_database();
+        for (const auto& row : deliveries(db, campaign)) {
+            if (row.state == "ambiguous") ambiguous.insert(row.address);
+        }
+    }
+    const std::string status = env.brevduva_ok({"campaign", "status", std::to_string(campaign)});
+    if (!ambiguous.empty()) {
+        EXPECT_NE(status.find(fmt::format("{} ambiguous", ambiguous.size())), std::string::npos)
+            << status;
+        env.brevduva_ok({"campaign", "resend-ambiguous", std::to_string(campaign)});
+        env.brevduva_ok({"worker", "--until-idle", "--allow-root"});
+    }
+
+    const auto states = env.states(campaign);
+    EXPECT_EQ(states.size(), 1U) << "every delivery should be sent";
+    EXPECT_EQ(states.count("sent") != 0 ? states.at("sent") : 0, audience);
+    const auto received = env.received();
+    EXPECT_EQ(received.size(), static_cast<std::size_t>(audience)) << "someone was lost";
+    for (const auto& [address, copies] : received) {
+        if (ambiguous.contains(address)) {
+            EXPECT_LE(copies, 2) << address;
+        } else {
+            EXPECT_EQ(copies, 1) << address << " got a duplicate without being reported ambiguous";
+        }
+    }
+    const std::string final_status =
+        env.brevduva_ok({"campaign", "status", std::to_string(campaign)});
+    EXPECT_NE(final_status.find("finished"), std::string::npos) << final_status;
+}
+
+// ---- transient failures ---------------------------------------------------------------------
+
+TEST(Dispatch, A451ToAThirdOfTransactionsAndDropped421sStillEndInOneCopyEach) {
+    DispatchOptions options;
+    options.defer_percent = 30;
+    options.drop_percent = 4;
+    options.seed = 7;
+    DispatchEnvironment env(options);
+    constexpr int audience = 400;
+    env.brevduva_ok({"contacts", "import", granted_contacts(env, audience, "alla").string(),
+                     "--actor", "test"});
+    const auto campaign = env.queue_campaign("alla");
+    for (int round = 0; round < 5; ++round) {
+        env.brevduva_ok({"worker", "--until-idle", "--allow-root"});
+        if (env.states(campaign).size() == 1) break;
+    }
+    const auto states = env.states(campaign);
+    EXPECT_EQ(states.count("sent") != 0 ? states.at("sent") : 0, audience);
+    const auto received = env.received();
+    EXPECT_EQ(received.size(), static_cast<std::size_t>(audience));
+    for (const auto& [address, copies] : received) EXPECT_EQ(copies, 1) << address;
+    // The retries really happened.
+    auto db = env.open_database();
+    std::int64_t retried = 0;
+    db.session() << "SELECT count(*) FROM deliveries WHERE attempts > 1", into(retried), now;
+    EXPECT_GT(retried, audience / 5);
+}
+
+// ---- pause, resume, cancel, schedules -------------------------------------------------------
+
+TEST(Dispatch, PauseStopsSendingResumeContinuesCancelEnds) {
+    DispatchOptions options;
+    options.global_rate = 40;
+    DispatchEnvironment env(options);
+    constexpr int audience = 400;
+    env.brevduva_ok({"contacts", "import", granted_contacts(env, audience, "alla").string(),
+                     "--actor", "test"});
+    const auto campaign = env.queue_campaign("alla");
+    const std::string id = std::to_string(campaign);
+    auto worker = env.start_worker();
+    ASSERT_TRUE(wait_until_received(env, 40, 60s)) << env.worker_log();
+
+    env.brevduva_ok({"campaign", "pause", id});
+    std::this_thread::sleep_for(1500ms);  // what was already in the relay's hands ends
+    const auto paused_at = env.received_total();
+    std::this_thread::sleep_for(2s);
+    EXPECT_EQ(env.received_total(), paused_at) << "mail went out while the campaign was paused";
+    auto states = env.states(campaign);
+    EXPECT_FALSE(states.contains("claimed"));
+    EXPECT_FALSE(states.contains("sending"));
+    EXPECT_LT(paused_at, static_cast<std::size_t>(audience));
+
+    env.brevduva_ok({"campaign", "resume", id});
+    ASSERT_TRUE(wait_until_received(env, paused_at + 20, 60s));
+
+    env.brevduva_ok({"campaign", "cancel", id});
+    std::this_thread::sleep_for(1500ms);
+    const auto cancelled_at = env.received_total();
+    std::this_thread::sleep_for(2s);
+    EXPECT_EQ(env.received_total(), cancelled_at);
+    worker->stop();
+
+    states = env.states(campaign);
+    EXPECT_EQ(states["sent"], static_cast<std::int64_t>(cancelled_at));
+    EXPECT_EQ(states["sent"] + states["skipped"], audience);
+    const std::string status = env.brevduva_ok({"campaign", "status", id});
+    EXPECT_NE(status.find("cancelled"), std::string::npos) << status;
+    EXPECT_NE(status.find("campaign_cancelled"), std::string::npos) << status;
+    // A cancelled campaign cannot be resumed.
+    EXPECT_EQ(env.brevduva({"campaign", "resume", id}).exit_code, 1);
+}
+
+TEST(Dispatch, AScheduleLongPastDueIsNotFiredWithoutForce) {
+    DispatchEnvironment env;
+    env.brevduva_ok({"contacts", "import", granted_contacts(env, 20, "alla").string(), "--actor",
+                     "test"});
+    const std::string yesterday = fmt::format(
+        "{:%Y-%m-%dT%H:%M:%SZ}",
+        std::chrono::floor<std::chrono::seconds>(Clock::now() - std::chrono::hours(26)));
+    const auto campaign = env.queue_campaign("alla", {"--send-at", yesterday});
+    const std::string id = std::to_string(campaign);
+
+    const auto idle = env.brevduva({"worker", "--until-idle", "--allow-root"});
+    EXPECT_EQ(idle.exit_code, 0) << idle.err;
+    EXPECT_NE(idle.err.find("past due"), std::string::npos) << idle.err;
+    EXPECT_EQ(env.received_total(), 0U);
+    EXPECT_NE(env.brevduva_ok({"campaign", "status", id}).find("scheduled"), std::string::npos);
+
+    env.brevduva_ok({"campaign", "schedule", id, "--at", yesterday, "--force"});
+    env.brevduva_ok({"worker", "--until-idle", "--allow-root"});
+    EXPECT_EQ(env.received_total(), 20U);
+}
+
+}  // namespace
+}  // namespace brevduva::tests
