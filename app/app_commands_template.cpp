@@ -13,9 +13,9 @@
 #include "app/app_commands.hpp"
 #include "app/app_consent_arguments.hpp"
 #include "config/config_secret.hpp"
+#include "dispatcher/dispatcher_worker.hpp"
 #include "templates/templates_campaign.hpp"
 #include "templates/templates_compose.hpp"
-#include "templates/templates_dkim_key.hpp"
 #include "templates/templates_message_ids.hpp"
 
 namespace brevduva::app {
@@ -57,21 +57,6 @@ void check(const TemplateOptions& o) {
         fmt::print("  link {}: {} ({}:{}:{})\n", link.id, link.url, link.file, link.line,
                    link.column);
     }
-}
-
-// The signer the worker would use, or none when DKIM is not configured.
-std::unique_ptr<templates::DkimSigner> signer_for(const config::DkimSettings& dkim) {
-    if (dkim.domain.empty()) return nullptr;
-    std::vector<templates::DkimSignatureKey> keys;
-    keys.push_back({dkim.selector, templates::DkimKey::load_pem_file(dkim.rsa_key_file)});
-    if (!dkim.ed25519_selector.empty()) {
-        keys.push_back(
-            {dkim.ed25519_selector, templates::DkimKey::load_pem_file(dkim.ed25519_key_file)});
-    }
-    return std::make_unique<templates::DkimSigner>(
-        templates::DkimSignerSettings{dkim.domain, "",
-                                      std::string(templates::kDefaultSignedHeaders)},
-        std::move(keys));
 }
 
 // Whether the gate allows a tracking purpose for the contact now; a purpose that is not
@@ -143,7 +128,7 @@ void preview(Context& context, const TemplateOptions& o) {
         fmt::print(stderr, "note: the gate would skip this contact for {} now: {}\n", o.purpose,
                    consent::to_string(decision));
     }
-    std::unique_ptr<templates::DkimSigner> signer = signer_for(r.settings.dkim);
+    std::unique_ptr<templates::DkimSigner> signer = dispatcher::make_dkim_signer(r.settings.dkim);
     if (!signer) fmt::print(stderr, "note: DKIM is not configured; the preview is unsigned\n");
     const consent::TokenKeys keys(1, config::read_secret(r.settings.public_url.token_secret));
     templates::MessageComposer composer(campaign, composer_settings(r, o), keys,

@@ -15,6 +15,7 @@
 #include "dispatcher/dispatcher_window.hpp"
 #include "smtp/smtp_shaping.hpp"
 #include "templates/templates_compose.hpp"
+#include "templates/templates_dkim_key.hpp"
 #include "templates/templates_message_ids.hpp"
 
 namespace brevduva::dispatcher {

@@ -34,6 +34,7 @@
 #include "dispatcher/dispatcher_store.hpp"
 #include "smtp/smtp_transport.hpp"
 #include "store/store_database.hpp"
+#include "templates/templates_dkim_signer.hpp"
 
 namespace brevduva::dispatcher {
 
@@ -66,6 +67,11 @@ class WorkerHooks {
     // After outcomes were recorded or a campaign moved.
     virtual void progress(const WorkerProgress& progress) { (void)progress; }
 };
+
+// The signer the configured DKIM keys make (rsa-sha256, plus ed25519-sha256 when configured),
+// or null when DKIM is not configured. Throws for a key file that cannot be read.
+[[nodiscard]] std::unique_ptr<templates::DkimSigner> make_dkim_signer(
+    const config::DkimSettings& dkim);
 
 using TransportFactory =
     std::function<std::unique_ptr<smtp::Transport>(smtp::TransportObserver& observer)>;
