@@ -122,7 +122,7 @@ Options parse(int argc, char** argv) {
             o.sqlite3 = argv[++i];
         } else {
             throw std::invalid_argument(
-                "usage: brevduva_bench_import [--rows N] [--keep] "
+                "usage: brevduva_bench_import [--rows N] [--batch N] [--keep] "
                 "[--brevduva PATH] [--sqlite3 PATH]");
         }
     }
@@ -133,7 +133,8 @@ void report(const Options& o, const Measured& ours, const Measured& raw, std::ui
     const auto rate = [&](const Measured& m) { return static_cast<double>(o.rows) / m.seconds; };
     const double ratio = ours.seconds / raw.seconds;
     const double peak_mb = static_cast<double>(ours.peak_rss_kib) / 1024.0;
-    fmt::print("rows: {}, CSV {:.1f} MB\n", o.rows, static_cast<double>(bytes) / 1e6);
+    fmt::print("rows: {}, CSV {:.1f} MB, batch {}\n", o.rows, static_cast<double>(bytes) / 1e6,
+               o.batch.empty() ? "the command's default" : o.batch);
     fmt::print(
         "brevduva contacts import: {:8.2f} s {:10.0f} rows/s  cpu {:7.2f} s  peak RSS {:6.1f} "
         "MB\n",
@@ -163,9 +164,10 @@ int run(const Options& o) {
         measure({o.brevduva, "--config", config.string(), "db", "migrate"}, dir / "migrate.out");
     if (migrated.exit_code != 0) throw std::runtime_error(contents(dir / "migrate.out"));
 
-    const auto ours =
-        measure({o.brevduva, "--config", config.string(), "contacts", "import", csv.string()},
-                dir / "import.out");
+    std::vector<std::string> import{o.brevduva, "--config", config.string(),
+                                    "contacts", "import",   csv.string()};
+    if (!o.batch.empty()) import.insert(import.end(), {"--batch", o.batch});
+    const auto ours = measure(import, dir / "import.out");
     fmt::print("{}", contents(dir / "import.out"));
     const auto raw =
         measure({o.sqlite3, (dir / "raw.db").string(), ".import --csv " + csv.string() + " t"},

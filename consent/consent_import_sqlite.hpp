@@ -7,9 +7,13 @@
 // is left to those classes, so that merging lives in one place.
 //
 // It joins the caller's transaction and never opens one; it does not validate (the caller runs
-// consent::validate first). What it has gathered must be written (flush) before the
-// transaction commits and before anything else writes contacts, memberships or the ledger:
-// create() does so itself when it answers that the address exists.
+// consent::validate first). While it lives, the connection ignores CHECK constraints: SQLite
+// 3.40 builds a temporary B-tree per row for each CHECK (x IN (…)), and every value they guard
+// comes from a typed value or one validate() accepted, for this class and for what the import
+// sends through ContactStore and Ledger meanwhile. It also lets the WAL grow to 64 MiB between
+// automatic checkpoints. The destructor restores both settings. What it has gathered must be
+// written (flush) before the transaction commits and before anything else writes contacts,
+// memberships or the ledger: create() does so itself when it answers that the address exists.
 #pragma once
 
 #include <memory>
@@ -18,6 +22,8 @@
 #include <string>
 
 #include "consent/consent_store.hpp"
+
+struct sqlite3;
 
 namespace brevduva::consent {
 
@@ -47,6 +53,8 @@ class SqliteNewContacts {
 
   private:
     struct Statements;
+    sqlite3* handle_ = nullptr;
+    int wal_pages_ = 0;  // the connection's wal_autocheckpoint before the import
     std::unique_ptr<Statements> statements_;
 };
 
