@@ -28,6 +28,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "config/config_settings.hpp"
@@ -283,6 +284,19 @@ class Eligibility {
     std::vector<PurposeSettings> purposes_;
     SuppressionStore& suppressions_;
 };
+
+// The gate's facts for one contact, as the worker reads them for a whole batch at once.
+struct GateFacts {
+    Contact contact;  // without lists, phone, postal address or times
+    std::vector<ConsentEvent> events;        // every purpose, in (at, id) order
+    std::vector<Suppression> suppressions;   // those matching the contact's address
+};
+
+// The contacts of `ids` with their ledger events and suppressions, in three queries; ids that
+// are not (or no longer) contacts are absent. Read on the suppression store's database, in the
+// caller's transaction when one is open.
+[[nodiscard]] std::unordered_map<ContactId, GateFacts> load_gate_facts(
+    SuppressionStore& suppressions, std::span<const ContactId> ids);
 
 // ---- data-subject rights --------------------------------------------------------------------
 

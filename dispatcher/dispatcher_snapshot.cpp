@@ -22,7 +22,8 @@ std::string snapshot_json(const templates::CampaignSources& sources) {
     out.set("preheader",
             sources.preheader ? Poco::Dynamic::Var(*sources.preheader) : Poco::Dynamic::Var());
     Poco::JSON::Object::Ptr partials = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    for (const auto& [name, text] : sources.partials) partials->set(name, text);  // std::map: sorted
+    for (const auto& [name, text] : sources.partials)
+        partials->set(name, text);  // std::map: sorted
     out.set("partials", partials);
     std::ostringstream text;
     out.stringify(text);
@@ -38,7 +39,8 @@ consent::Result<templates::CampaignSources, std::string> read_snapshot(std::stri
         sources.subject = root->getValue<std::string>("subject");
         sources.html = root->getValue<std::string>("html");
         if (!root->isNull("text")) sources.text = root->getValue<std::string>("text");
-        if (!root->isNull("preheader")) sources.preheader = root->getValue<std::string>("preheader");
+        if (!root->isNull("preheader"))
+            sources.preheader = root->getValue<std::string>("preheader");
         const auto partials = root->getObject("partials");
         if (partials) {
             for (const auto& [name, value] : *partials) sources.partials[name] = value.toString();

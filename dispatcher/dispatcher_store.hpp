@@ -7,7 +7,7 @@
 // Contract:
 // - CampaignStore is what the CLI and the admin API call; DeliveryQueue is what the worker
 //   calls. Both run their own transactions (call them outside one).
-// - A Delivery becomes sent only in record(), from an accepted Outcome. Between mark_sending()
+// - A Delivery becomes sent only in record(), from an accepted Outcome. Between settle()
 //   and record() it is `sending`: a worker that dies there leaves it for recover(), which makes
 //   it ambiguous, never pending (DATA may have begun).
 // - Expected refusals (an unknown campaign, a move the state machine forbids, a template that
@@ -193,16 +193,19 @@ struct GateVerdict {
     enum class Kind { send, skip, release, fail };
     DeliveryId id = 0;
     Kind kind = Kind::send;
-    std::string reason;      // skip: the gate's reason; fail: why it could not be built
-    Time due_at;             // release: when to try again
+    std::string reason;  // skip: the gate's reason; fail: why it could not be built
+    Time due_at;         // release: when to try again
     bool open_tracking = false;
     bool click_tracking = false;
 };
 
-// The relay's word on one attempt.
+// The relay's word on one attempt, with what the worker knew of the delivery when it began.
 struct AttemptOutcome {
     DeliveryId id = 0;
     smtp::Outcome outcome;
+    std::int64_t contact_id = 0;
+    int attempts = 1;       // including this one
+    Time first_attempt_at;  // the first attempt's decision time
 };
 
 // What record() did, for logs, metrics and STATUS=.
@@ -236,16 +239,17 @@ class DeliveryQueue {
                                              Time lease_until);
 
     // In one transaction (the caller's when one is open): skip, fail, release, or move to
-    // sending (attempts + 1) each claimed delivery as decided. Verdicts for deliveries no longer claimed by this owner (an erased
-    // contact, a recovered lease) are ignored; the ids that did move to sending are returned.
+    // sending (attempts + 1) each claimed delivery as decided. Verdicts for deliveries no longer
+    // claimed by this owner (an erased contact, a recovered lease) are ignored; the ids that did
+    // move to sending are returned.
     std::vector<DeliveryId> settle(std::span<const GateVerdict> verdicts, Time now);
 
     // In one transaction: each outcome's move out of sending. accepted → sent; transient →
     // deferred (due after the backoff) or failed past the maximum age; permanent → failed, and
     // a hard bounce adds an all-purposes suppression under `suppression_key(contact)`;
     // ambiguous → ambiguous.
-    Recorded record(std::span<const AttemptOutcome> outcomes, const BackoffPolicy& policy,
-                    Time now, const UnitRandom& random,
+    Recorded record(std::span<const AttemptOutcome> outcomes, const BackoffPolicy& policy, Time now,
+                    const UnitRandom& random,
                     const std::function<std::string(std::int64_t contact_id)>& suppression_key);
 
     // Extends the lease of everything this owner holds.

@@ -16,13 +16,13 @@
 #include "templates/templates_compose.hpp"
 
 namespace brevduva::dispatcher {
-using Poco::Data::Keywords::into;
-using Poco::Data::Keywords::now;
-using Poco::Data::Keywords::use;
 using detail::nullable_time;
 using detail::optional_time;
 using detail::read_stored_time;
 using detail::stored_time;
+using Poco::Data::Keywords::into;
+using Poco::Data::Keywords::now;
+using Poco::Data::Keywords::use;
 
 namespace detail {
 
@@ -47,7 +47,8 @@ std::vector<std::string> read_json_strings(const std::string& json) {
     Poco::JSON::Parser parser;
     const auto array = parser.parse(json).extract<Poco::JSON::Array::Ptr>();
     std::vector<std::string> out;
-    for (std::size_t i = 0; i < array->size(); ++i) out.push_back(array->getElement<std::string>(i));
+    for (std::size_t i = 0; i < array->size(); ++i)
+        out.push_back(array->getElement<std::string>(i));
     return out;
 }
 
@@ -58,7 +59,8 @@ namespace {
 using R = consent::Result<Campaign, std::string>;
 
 constexpr const char* campaign_columns =
-    "SELECT id, name, purpose, template_folder, template_attributes, audience_lists, audience_organisations,"
+    "SELECT id, name, purpose, template_folder, template_attributes, audience_lists, "
+    "audience_organisations,"
     " from_name, from_address, reply_to, send_at, sending_window, fire_overdue, state,"
     " template_hash, recipients, created_by, created_at, updated_at, queued_at, started_at,"
     " finished_at FROM campaigns ";
@@ -66,15 +68,15 @@ constexpr const char* campaign_columns =
 struct CampaignColumns {
     std::vector<std::int64_t> id, recipients;
     std::vector<int> fire_overdue;
-    std::vector<std::string> name, purpose, folder, attributes, lists, organisations, from_name, from_address,
-        reply_to, window, state, hash, created_by, created_at, updated_at;
+    std::vector<std::string> name, purpose, folder, attributes, lists, organisations, from_name,
+        from_address, reply_to, window, state, hash, created_by, created_at, updated_at;
     std::vector<Poco::Nullable<std::string>> send_at, queued_at, started_at, finished_at;
 
     void bind(Poco::Data::Statement& s) {
-        s, into(id), into(name), into(purpose), into(folder), into(attributes), into(lists), into(organisations),
-            into(from_name), into(from_address), into(reply_to), into(send_at), into(window),
-            into(fire_overdue), into(state), into(hash), into(recipients), into(created_by),
-            into(created_at), into(updated_at), into(queued_at), into(started_at),
+        s, into(id), into(name), into(purpose), into(folder), into(attributes), into(lists),
+            into(organisations), into(from_name), into(from_address), into(reply_to), into(send_at),
+            into(window), into(fire_overdue), into(state), into(hash), into(recipients),
+            into(created_by), into(created_at), into(updated_at), into(queued_at), into(started_at),
             into(finished_at);
     }
 
@@ -129,8 +131,7 @@ std::string not_found(CampaignId id) { return fmt::format("there is no campaign 
 
 void log_move(store::Database& db, CampaignId id, std::string_view actor, CampaignState from,
               CampaignState to, std::string_view note, Time when) {
-    std::string at = stored_time(when), who(actor), f(to_string(from)), t(to_string(to)),
-                n(note);
+    std::string at = stored_time(when), who(actor), f(to_string(from)), t(to_string(to)), n(note);
     db.session() << "INSERT INTO campaign_log (campaign_id, at, actor, from_state, to_state, note)"
                     " VALUES ($1, $2, $3, $4, $5, $6)",
         use(id), use(at), use(who), use(f), use(t), use(n), now;
@@ -190,9 +191,8 @@ consent::Result<CampaignId, std::string> CampaignStore::create(const CampaignSpe
     using CR = consent::Result<CampaignId, std::string>;
     std::vector<std::string> problems;
     if (spec.name.empty()) problems.emplace_back("the campaign needs a name (--name)");
-    const bool purpose_known =
-        std::any_of(settings_.purposes.begin(), settings_.purposes.end(),
-                    [&](const auto& p) { return p.name == spec.purpose; });
+    const bool purpose_known = std::any_of(settings_.purposes.begin(), settings_.purposes.end(),
+                                           [&](const auto& p) { return p.name == spec.purpose; });
     if (!purpose_known) {
         problems.push_back(fmt::format("purpose '{}' is not configured", spec.purpose));
     }
@@ -213,7 +213,8 @@ consent::Result<CampaignId, std::string> CampaignStore::create(const CampaignSpe
         problems.emplace_back("the campaign needs a template folder (--template)");
     } else if (purpose_known) {
         auto compiled = templates::load_campaign(spec.template_folder, campaign_check(spec));
-        if (!compiled) problems.push_back(describe_problems(spec.template_folder, compiled.error()));
+        if (!compiled)
+            problems.push_back(describe_problems(spec.template_folder, compiled.error()));
     }
     if (!problems.empty()) {
         std::string text;
@@ -238,9 +239,9 @@ consent::Result<CampaignId, std::string> CampaignStore::create(const CampaignSpe
                      " send_at, sending_window, created_by, created_at, updated_at)"
                      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)"
                      " RETURNING id",
-        use(name), use(purpose), use(folder), use(attributes), use(lists), use(orgs), use(from_name),
-        use(from_address), use(reply_to), use(send_at), use(window), use(who), use(when),
-        into(id), now;
+        use(name), use(purpose), use(folder), use(attributes), use(lists), use(orgs),
+        use(from_name), use(from_address), use(reply_to), use(send_at), use(window), use(who),
+        use(when), into(id), now;
     log_move(db_, id, actor, CampaignState::draft, CampaignState::draft, "created",
              read_stored_time(when));
     transaction.commit();
@@ -345,7 +346,8 @@ consent::Result<CampaignStore::Queued, std::string> CampaignStore::queue(Campaig
     int overdue = force ? 1 : 0;
     std::string draft(to_string(CampaignState::draft));
     db_.session() << "UPDATE campaigns SET state = 'scheduled', template_hash = $1,"
-                     " recipients = $2, queued_at = $3, updated_at = $3, fire_overdue = $4,"
+                     " recipients = $2, queued_at = $3, updated_at = $3,"
+                     " fire_overdue = CASE WHEN $4 = 1 THEN 1 ELSE fire_overdue END,"
                      " send_at = COALESCE(send_at, $3) WHERE id = $5 AND state = $6",
         use(hash), use(recipients), use(when), use(overdue), use(id), use(draft), now;
     log_move(db_, id, actor, CampaignState::draft, CampaignState::scheduled,
@@ -357,15 +359,15 @@ consent::Result<CampaignStore::Queued, std::string> CampaignStore::queue(Campaig
 }
 
 consent::Result<Campaign, std::string> CampaignStore::schedule(CampaignId id, Time send_at,
-                                                               bool force,
-                                                               std::string_view actor) {
+                                                               bool force, std::string_view actor) {
     store::Transaction transaction(db_);
     const auto campaign = find(id);
     if (!campaign) return R::failure(not_found(id));
     if (campaign->state != CampaignState::draft && campaign->state != CampaignState::scheduled) {
-        return R::failure(fmt::format("campaign {} is {}: only a draft or a scheduled campaign"
-                                      " can be scheduled",
-                                      id, to_string(campaign->state)));
+        return R::failure(
+            fmt::format("campaign {} is {}: only a draft or a scheduled campaign"
+                        " can be scheduled",
+                        id, to_string(campaign->state)));
     }
     std::string at = stored_time(send_at), when = stored_time(std::chrono::system_clock::now());
     int overdue = force ? 1 : 0;
@@ -410,8 +412,7 @@ consent::Result<Campaign, std::string> CampaignStore::move(CampaignId id, Campai
     return R::success(*find(id));
 }
 
-consent::Result<Campaign, std::string> CampaignStore::pause(CampaignId id,
-                                                            std::string_view actor) {
+consent::Result<Campaign, std::string> CampaignStore::pause(CampaignId id, std::string_view actor) {
     store::Transaction transaction(db_);
     auto moved = move(id, CampaignState::paused, actor, "paused");
     if (moved) transaction.commit();
@@ -445,16 +446,17 @@ consent::Result<Campaign, std::string> CampaignStore::cancel(CampaignId id,
     return moved;
 }
 
-consent::Result<std::int64_t, std::string> CampaignStore::resend_ambiguous(
-    CampaignId id, std::string_view actor) {
+consent::Result<std::int64_t, std::string> CampaignStore::resend_ambiguous(CampaignId id,
+                                                                           std::string_view actor) {
     using AR = consent::Result<std::int64_t, std::string>;
     store::Transaction transaction(db_);
     const auto campaign = find(id);
     if (!campaign) return AR::failure(not_found(id));
     if (campaign->state != CampaignState::running && campaign->state != CampaignState::paused) {
-        return AR::failure(fmt::format("campaign {} is {}: its ambiguous deliveries can be resent"
-                                       " only while it is running or paused",
-                                       id, to_string(campaign->state)));
+        return AR::failure(
+            fmt::format("campaign {} is {}: its ambiguous deliveries can be resent"
+                        " only while it is running or paused",
+                        id, to_string(campaign->state)));
     }
     const auto at = std::chrono::system_clock::now();
     std::string when = stored_time(at);
@@ -518,8 +520,8 @@ std::vector<CampaignStore::AmbiguousDelivery> CampaignStore::ambiguous(CampaignI
 
 CampaignSnapshot CampaignStore::snapshot(CampaignId id) {
     std::vector<std::string> hashes, sources;
-    db_.session() << "SELECT hash, sources FROM campaign_templates WHERE campaign_id = $1",
-        use(id), into(hashes), into(sources), now;
+    db_.session() << "SELECT hash, sources FROM campaign_templates WHERE campaign_id = $1", use(id),
+        into(hashes), into(sources), now;
     if (hashes.empty()) {
         throw store::StoreError(fmt::format("campaign {} has no template snapshot", id));
     }

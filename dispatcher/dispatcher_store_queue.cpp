@@ -17,12 +17,12 @@
 #include "dispatcher/dispatcher_store_sql.hpp"
 
 namespace brevduva::dispatcher {
-using Poco::Data::Keywords::into;
-using Poco::Data::Keywords::now;
-using Poco::Data::Keywords::use;
 using detail::optional_time;
 using detail::read_stored_time;
 using detail::stored_time;
+using Poco::Data::Keywords::into;
+using Poco::Data::Keywords::now;
+using Poco::Data::Keywords::use;
 
 namespace {
 
@@ -103,9 +103,10 @@ DeliveryQueue::Recovered DeliveryQueue::recover(Time now_at) {
         // A dead process on this host gives up its leases at once; elsewhere only expiry can.
         int gone = owner_is_gone(owner) ? 1 : 0;
         Poco::Data::Statement released(db_.session());
-        released << "UPDATE deliveries SET state = 'pending', lease_owner = '',"
-                    " lease_until = NULL, updated_at = $1"
-                    " WHERE state = 'claimed' AND lease_owner = $2 AND ($3 = 1 OR lease_until < $1)",
+        released
+            << "UPDATE deliveries SET state = 'pending', lease_owner = '',"
+               " lease_until = NULL, updated_at = $1"
+               " WHERE state = 'claimed' AND lease_owner = $2 AND ($3 = 1 OR lease_until < $1)",
             use(at), use(owner), use(gone);
         recovered.released += static_cast<std::int64_t>(released.execute());
         Poco::Data::Statement lost(db_.session());
@@ -136,8 +137,7 @@ std::vector<Claimed> DeliveryQueue::claim(CampaignId campaign, std::size_t limit
                      " WHERE d.campaign_id = $1 AND d.state IN ('pending', 'deferred')"
                      " AND d.due_at <= $2 ORDER BY d.due_at, d.id LIMIT $3" +
                          lock,
-        use(campaign), use(at), use(n), into(ids), into(contacts), into(attempts), into(first),
-        now;
+        use(campaign), use(at), use(n), into(ids), into(contacts), into(attempts), into(first), now;
     std::vector<Claimed> claimed;
     if (ids.empty()) return claimed;
     db_.session() << "UPDATE deliveries SET state = 'claimed', lease_owner = $1,"
@@ -152,8 +152,7 @@ std::vector<Claimed> DeliveryQueue::claim(CampaignId campaign, std::size_t limit
     return claimed;
 }
 
-std::vector<DeliveryId> DeliveryQueue::settle(std::span<const GateVerdict> verdicts,
-                                              Time now_at) {
+std::vector<DeliveryId> DeliveryQueue::settle(std::span<const GateVerdict> verdicts, Time now_at) {
     std::vector<DeliveryId> sending;
     if (verdicts.empty()) return sending;
     std::string at = stored_time(now_at);
@@ -212,8 +211,8 @@ std::vector<DeliveryId> DeliveryQueue::settle(std::span<const GateVerdict> verdi
     return sending;
 }
 
-Recorded DeliveryQueue::record(std::span<const AttemptOutcome> outcomes, const BackoffPolicy& policy,
-                               Time now_at, const UnitRandom& random,
+Recorded DeliveryQueue::record(std::span<const AttemptOutcome> outcomes,
+                               const BackoffPolicy& policy, Time now_at, const UnitRandom& random,
                                const std::function<std::string(std::int64_t)>& suppression_key) {
     Recorded recorded;
     if (outcomes.empty()) return recorded;
@@ -223,21 +222,14 @@ Recorded DeliveryQueue::record(std::span<const AttemptOutcome> outcomes, const B
     update << "UPDATE deliveries SET state = $1, last_reply = $2, due_at = $3,"
               " sent_at = CASE WHEN $1 = 'sent' THEN $4 ELSE sent_at END,"
               " lease_owner = '', lease_until = NULL, updated_at = $4"
-              " WHERE id = $5 AND state = 'sending'",
-        use(state), use(reply), use(due), use(at), use(id);
+              " WHERE id = $5 AND state = 'sending' AND lease_owner = $6",
+        use(state), use(reply), use(due), use(at), use(id), use(owner_);
 
     store::Transaction transaction(db_);
     for (const auto& o : outcomes) {
         id = o.id;
         reply = reply_text(o.outcome);
         due = at;
-        std::vector<std::int64_t> contact;
-        std::vector<int> attempts;
-        std::vector<Poco::Nullable<std::string>> first;
-        db_.session() << "SELECT contact_id, attempts, first_attempt_at FROM deliveries"
-                         " WHERE id = $1 AND state = 'sending'",
-            use(id), into(contact), into(attempts), into(first), now;
-        if (contact.empty()) continue;  // erased meanwhile, or recovered by another worker
         switch (o.outcome.kind) {
             case smtp::OutcomeKind::accepted:
                 state = o.outcome.accepted() ? "sent" : "deferred";
@@ -253,9 +245,10 @@ Recorded DeliveryQueue::record(std::span<const AttemptOutcome> outcomes, const B
                 break;
         }
         if (state == "deferred") {
-            const Time began = optional_time(first.front()).value_or(now_at);
-            const auto next = next_attempt_at(policy, std::max(attempts.front(), 1), began,
-                                              now_at, random);
+            // An outcome the worker lost track of counts its age from now, never from 1970.
+            const Time began = o.first_attempt_at == Time{} ? now_at : o.first_attempt_at;
+            const auto next =
+                next_attempt_at(policy, std::max(o.attempts, 1), began, now_at, random);
             if (next) {
                 due = stored_time(*next);
             } else {
@@ -263,7 +256,7 @@ Recorded DeliveryQueue::record(std::span<const AttemptOutcome> outcomes, const B
                 reply += "; gave up after the maximum age";
             }
         }
-        (void)update.execute();
+        if (update.execute() != 1) continue;  // erased meanwhile, or recovered by another worker
         if (state == "sent") ++recorded.sent;
         if (state == "deferred") ++recorded.deferred;
         if (state == "failed") ++recorded.failed;
@@ -271,7 +264,7 @@ Recorded DeliveryQueue::record(std::span<const AttemptOutcome> outcomes, const B
         if (state == "failed" &&
             o.outcome.classification == smtp::Classification::recipient_invalid) {
             // A hard bounce: never mail this address again, for any purpose.
-            std::string key = suppression_key(contact.front());
+            std::string key = o.contact_id != 0 ? suppression_key(o.contact_id) : std::string();
             if (!key.empty()) {
                 std::string reason(consent::to_string(consent::SuppressionReason::hard_bounce));
                 std::string actor = "worker", purpose;

@@ -3,6 +3,7 @@
 #include <date/tz.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <optional>
 #include <stdexcept>
 #include <vector>
@@ -71,20 +72,19 @@ R SendingWindow::parse(std::string_view text) {
     if (parts.empty()) return R::success(SendingWindow{});
     if (parts.size() != 3) {
         return R::failure(fmt::format(
-            "'{}' is not DAYS HH:MM-HH:MM ZONE (e.g. mon-fri 08:00-17:00 Europe/Stockholm)",
-            text));
+            "'{}' is not DAYS HH:MM-HH:MM ZONE (e.g. mon-fri 08:00-17:00 Europe/Stockholm)", text));
     }
     SendingWindow window;
     const auto days = day_set(parts[0]);
     if (!days) {
-        return R::failure(fmt::format("'{}' is not a set of days such as mon-fri or sat,sun",
-                                      parts[0]));
+        return R::failure(
+            fmt::format("'{}' is not a set of days such as mon-fri or sat,sun", parts[0]));
     }
     window.days_ = *days;
     const std::size_t dash = parts[1].find('-');
     const auto start = clock_time(parts[1].substr(0, dash));
-    const auto end = dash == std::string_view::npos ? std::nullopt
-                                                    : clock_time(parts[1].substr(dash + 1));
+    const auto end =
+        dash == std::string_view::npos ? std::nullopt : clock_time(parts[1].substr(dash + 1));
     if (!start || !end) {
         return R::failure(fmt::format("'{}' is not HH:MM-HH:MM", parts[1]));
     }
@@ -117,23 +117,44 @@ std::chrono::system_clock::time_point SendingWindow::next_open(
     // moment after `at` (a start in a gap of the clock change resolves to the later instant).
     const auto local = zone_->to_local(std::chrono::floor<std::chrono::seconds>(at));
     const auto today = date::floor<date::days>(local);
+    // A start the clock passes twice (the autumn change) opens the window at the first pass,
+    // and again at the second for an `at` between them.
     for (int offset = 0; offset <= 8; ++offset) {
         const auto day = today + date::days(offset);
         if (!days_[date::weekday(day).c_encoding()]) continue;
-        const auto opening = zone_->to_sys(day + start_, date::choose::latest);
-        if (opening > at) return opening;
+        for (const auto choice : {date::choose::earliest, date::choose::latest}) {
+            const auto opening = zone_->to_sys(day + start_, choice);
+            if (opening > at) return opening;
+        }
     }
     return at + std::chrono::hours(24 * 8);  // unreachable for a window with a day
 }
 
 std::string SendingWindow::text() const {
     if (zone_ == nullptr) return "";
+    // Runs of three or more days as ranges, from Monday, or from the start of a run that
+    // wraps over the weekend into Monday: "mon-fri", "sat,sun", "fri-mon", "mon-sun".
+    const auto set = [&](std::size_t d) { return days_[d % 7]; };
+    std::size_t first = 1;  // Monday
+    const bool every_day = std::all_of(days_.begin(), days_.end(), [](bool on) { return on; });
+    while (!every_day && set(first + 6)) first = (first + 6) % 7;
     std::string days;
-    for (std::size_t i = 1; i <= 7; ++i) {
-        const std::size_t d = i % 7;  // from Monday
-        if (!days_[d]) continue;
+    for (std::size_t i = 0; i < 7;) {
+        if (!set(first + i)) {
+            ++i;
+            continue;
+        }
+        std::size_t length = 1;
+        while (i + length < 7 && set(first + i + length)) ++length;
+        const auto name = [&](std::size_t k) { return day_names[(first + k) % 7]; };
         if (!days.empty()) days += ',';
-        days += day_names[d];
+        if (length >= 3) {
+            days += fmt::format("{}-{}", name(i), name(i + length - 1));
+        } else {
+            days += name(i);
+            if (length == 2) days += fmt::format(",{}", name(i + 1));
+        }
+        i += length;
     }
     const auto hhmm = [](std::chrono::minutes m) {
         return fmt::format("{:02}:{:02}", m.count() / 60, m.count() % 60);

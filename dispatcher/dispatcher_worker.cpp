@@ -8,6 +8,7 @@
 #include <random>
 #include <set>
 #include <thread>
+#include <unordered_map>
 
 #include "config/config_secret.hpp"
 #include "consent/consent_store.hpp"
@@ -59,7 +60,9 @@ class Inbox final : public smtp::TransportObserver {
     void on_outcome(smtp::DeliveryId id, const smtp::Outcome& outcome) override {
         {
             std::lock_guard lock(mutex_);
-            outcomes_.push_back({static_cast<DeliveryId>(id), outcome});
+            AttemptOutcome& o = outcomes_.emplace_back();
+            o.id = static_cast<DeliveryId>(id);
+            o.outcome = outcome;
         }
         wake_.notify_all();
     }
@@ -118,7 +121,6 @@ class Worker::Impl {
           signer_(make_dkim_signer(settings.dkim)),
           suppressions_(db, suppression_secret_),
           contacts_(db, settings.purposes),
-          ledger_(db, settings.purposes),
           campaigns_(db, settings),
           queue_(db, worker_identity()),
           shaper_(settings.sending, [] { return std::chrono::steady_clock::now(); }),
@@ -159,7 +161,6 @@ class Worker::Impl {
     std::unique_ptr<templates::DkimSigner> signer_;
     consent::SuppressionStore suppressions_;
     consent::ContactStore contacts_;
-    consent::Ledger ledger_;
     CampaignStore campaigns_;
     DeliveryQueue queue_;
     smtp::Shaper shaper_;
@@ -172,6 +173,13 @@ class Worker::Impl {
     std::map<CampaignId, std::unique_ptr<CampaignRun>> runs_;
     std::set<CampaignId> broken_;  // snapshots that cannot be used: reported once
     std::atomic<bool> stopping_{false};
+    // What the worker knows of each message in the transport's hands.
+    struct InFlight {
+        std::int64_t contact_id = 0;
+        int attempts = 1;
+        Clock::time_point first_attempt_at;
+    };
+    std::unordered_map<DeliveryId, InFlight> in_flight_map_;
     std::size_t in_flight_ = 0;
     WorkerProgress progress_;
     std::set<CampaignId> reported_overdue_;
@@ -212,13 +220,13 @@ CampaignRun* Worker::Impl::prepare(const Campaign& campaign) {
     c.base_url = settings_.public_url.base_url;
     const auto& s = settings_.sender;
     const auto& spec = campaign.spec;
-    c.sender = templates::MessageSender{
-        spec.from_name.empty() ? s.from_name : spec.from_name,
-        spec.from_address.empty() ? s.from_address : spec.from_address,
-        spec.reply_to.empty() ? s.reply_to : spec.reply_to,
-        s.bounce_domain,
-        s.unsubscribe_mailbox,
-        "brevduva"};
+    c.sender =
+        templates::MessageSender{spec.from_name.empty() ? s.from_name : spec.from_name,
+                                 spec.from_address.empty() ? s.from_address : spec.from_address,
+                                 spec.reply_to.empty() ? s.reply_to : spec.reply_to,
+                                 s.bounce_domain,
+                                 s.unsubscribe_mailbox,
+                                 "brevduva"};
     c.campaign.id = static_cast<std::uint64_t>(campaign.id);
     c.campaign.name = campaign.spec.name;
     c.campaign.purpose = campaign.spec.purpose;
@@ -235,9 +243,10 @@ void Worker::Impl::housekeeping(Clock::time_point now, bool force) {
     last_housekeeping_ = now;
     for (const auto& overdue : campaigns_.fire_due(now, settings_.sending.schedule_guard)) {
         if (reported_overdue_.insert(overdue.id).second) {
-            spdlog::warn("campaign {}: its schedule is more than {} h past due; it is not sent"
-                         " unless it is scheduled again with --force",
-                         overdue.id, settings_.sending.schedule_guard.count());
+            spdlog::warn(
+                "campaign {}: its schedule is more than {} h past due; it is not sent"
+                " unless it is scheduled again with --force",
+                overdue.id, settings_.sending.schedule_guard.count());
         }
     }
     for (const auto id : campaigns_.finish_done(now)) {
@@ -246,9 +255,10 @@ void Worker::Impl::housekeeping(Clock::time_point now, bool force) {
     }
     const auto recovered = queue_.recover(now);
     if (recovered.released > 0 || recovered.ambiguous > 0) {
-        spdlog::warn("recovered the leases of a stopped worker: {} back to pending, {} ambiguous"
-                     " (see campaign status)",
-                     recovered.released, recovered.ambiguous);
+        spdlog::warn(
+            "recovered the leases of a stopped worker: {} back to pending, {} ambiguous"
+            " (see campaign status)",
+            recovered.released, recovered.ambiguous);
         progress_.ambiguous += recovered.ambiguous;
     }
     if (now - last_renewal_ > options_.lease / 3) {
@@ -271,8 +281,8 @@ std::size_t Worker::Impl::send_batch(CampaignRun& run, Clock::time_point now) {
     if (settings_.sending.global_rate > 0) {
         // No more than a second's worth at a time: what waits for the rate stays pending,
         // where pause and cancel reach it.
-        limit = std::clamp<std::size_t>(static_cast<std::size_t>(settings_.sending.global_rate),
-                                        1, limit);
+        limit = std::clamp<std::size_t>(static_cast<std::size_t>(settings_.sending.global_rate), 1,
+                                        limit);
     }
     limit = std::min(limit, options_.max_in_flight - in_flight_);
     const auto claimed = queue_.claim(run.campaign.id, limit, now, now + options_.lease);
@@ -293,6 +303,12 @@ std::size_t Worker::Impl::send_batch(CampaignRun& run, Clock::time_point now) {
         const bool cancelled = campaign && campaign->state == CampaignState::cancelled;
         const bool running = campaign && campaign->state == CampaignState::running;
         std::optional<Clock::time_point> wait_until;
+        std::vector<std::int64_t> contact_ids;
+        contact_ids.reserve(claimed.size());
+        for (const auto& c : claimed) contact_ids.push_back(c.contact_id);
+        const auto facts_of = running ? consent::load_gate_facts(suppressions_, contact_ids)
+                                      : std::unordered_map<std::int64_t, consent::GateFacts>{};
+        std::map<DeliveryId, InFlight> started;
         for (const auto& c : claimed) {
             GateVerdict v;
             v.id = c.id;
@@ -309,11 +325,11 @@ std::size_t Worker::Impl::send_batch(CampaignRun& run, Clock::time_point now) {
                 verdicts.push_back(std::move(v));
                 continue;
             }
-            const auto contact = contacts_.find(c.contact_id);
-            if (!contact) continue;  // erased meanwhile: its delivery went with it
-            const auto address = stored_address(contact->address);
-            const auto found = suppressions_.for_key(suppressions_.key_for(address));
-            const auto events = ledger_.events(contact->id);
+            const auto it = facts_of.find(c.contact_id);
+            if (it == facts_of.end()) continue;  // erased meanwhile: its delivery went with it
+            const consent::Contact* contact = &it->second.contact;
+            const auto& found = it->second.suppressions;
+            const auto& events = it->second.events;
             const consent::ContactFacts facts{!contact->organisation.empty()};
             const auto decision = consent::decide(facts, events, found, *run.purpose, decided_at);
             if (!decision.send) {
@@ -327,8 +343,8 @@ std::size_t Worker::Impl::send_batch(CampaignRun& run, Clock::time_point now) {
             if (!admission.admitted()) {
                 const auto wait = admission.retry_at - std::chrono::steady_clock::now();
                 v.kind = GateVerdict::Kind::release;
-                v.due_at = decided_at + std::chrono::duration_cast<Clock::duration>(
-                                     std::max(wait, std::chrono::steady_clock::duration::zero()));
+                v.due_at = decided_at + std::chrono::duration_cast<Clock::duration>(std::max(
+                                            wait, std::chrono::steady_clock::duration::zero()));
                 if (admission.reason == smtp::WaitReason::global_rate) wait_until = v.due_at;
                 verdicts.push_back(std::move(v));
                 continue;
@@ -339,9 +355,9 @@ std::size_t Worker::Impl::send_batch(CampaignRun& run, Clock::time_point now) {
             auto attributes = templates::attributes_from_json(contact->attributes);
             const templates::Value none{templates::Map{}};
             const templates::Value& attribute_value = attributes ? attributes.value() : none;
-            delivery.recipient = templates::Recipient{contact->name, contact->address,
-                                                      contact->locale, contact->organisation,
-                                                      &attribute_value};
+            delivery.recipient =
+                templates::Recipient{contact->name, contact->address, contact->locale,
+                                     contact->organisation, &attribute_value};
             delivery.open_tracking =
                 open_tracking_ != nullptr &&
                 consent::decide(facts, events, found, *open_tracking_, decided_at).send;
@@ -369,6 +385,7 @@ std::size_t Worker::Impl::send_batch(CampaignRun& run, Clock::time_point now) {
             message.permit = std::move(admission.permit);
             message_of[c.id] = messages.size();
             messages.push_back(std::move(message));
+            started[c.id] = {c.contact_id, c.attempts + 1, c.first_attempt_at.value_or(decided_at)};
         }
         const auto sending = queue_.settle(verdicts, decided_at);
         transaction.commit();
@@ -379,6 +396,7 @@ std::size_t Worker::Impl::send_batch(CampaignRun& run, Clock::time_point now) {
         for (const auto id : sending) {
             if (auto it = message_of.find(id); it != message_of.end()) {
                 out.push_back(std::move(messages[it->second]));
+                in_flight_map_[id] = started[id];
             }
         }
         messages.swap(out);
@@ -391,6 +409,14 @@ std::size_t Worker::Impl::send_batch(CampaignRun& run, Clock::time_point now) {
 void Worker::Impl::record_outcomes() {
     auto outcomes = inbox_.take();
     if (outcomes.empty()) return;
+    for (auto& o : outcomes) {
+        if (auto it = in_flight_map_.find(o.id); it != in_flight_map_.end()) {
+            o.contact_id = it->second.contact_id;
+            o.attempts = it->second.attempts;
+            o.first_attempt_at = it->second.first_attempt_at;
+            in_flight_map_.erase(it);
+        }
+    }
     std::uniform_real_distribution<double> unit(0.0, 1.0);
     const UnitRandom random = [&] { return unit(random_engine_); };
     const auto key_of = [&](std::int64_t contact_id) -> std::string {

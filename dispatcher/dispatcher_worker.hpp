@@ -39,10 +39,10 @@
 namespace brevduva::dispatcher {
 
 struct WorkerOptions {
-    bool until_idle = false;                            // return when nothing is due
-    std::chrono::milliseconds idle_poll{500};           // how often an idle worker looks
-    std::chrono::seconds lease{300};                    // how long a claim holds
-    std::size_t max_in_flight = 512;                    // messages handed over, not yet answered
+    bool until_idle = false;                   // return when nothing is due
+    std::chrono::milliseconds idle_poll{500};  // how often an idle worker looks
+    std::chrono::seconds lease{300};           // how long a claim holds
+    std::size_t max_in_flight = 512;           // messages handed over, not yet answered
 };
 
 // What the worker has done so far, for logs, STATUS= and `serve`.
