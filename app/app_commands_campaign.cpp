@@ -110,12 +110,13 @@ void queue(Context& context, const CampaignOptions& o) {
         throw CommandFailure(exit_failure, fmt::format("campaign {} was not queued", o.id));
     }
     const auto c = store.find(o.id);
-    fmt::print("campaign {} queued: {} recipient{}, template {} with {} tracked link{}; sends from"
-               " {}\n",
-               o.id, queued.value().recipients, queued.value().recipients == 1 ? "" : "s",
-               queued.value().template_hash.substr(0, 12), queued.value().links,
-               queued.value().links == 1 ? "" : "s",
-               c && c->spec.send_at ? display_time(*c->spec.send_at) : std::string("now"));
+    fmt::print(
+        "campaign {} queued: {} recipient{}, template {} with {} tracked link{}; sends from"
+        " {}\n",
+        o.id, queued.value().recipients, queued.value().recipients == 1 ? "" : "s",
+        queued.value().template_hash.substr(0, 12), queued.value().links,
+        queued.value().links == 1 ? "" : "s",
+        c && c->spec.send_at ? display_time(*c->spec.send_at) : std::string("now"));
 }
 
 void schedule(Context& context, const CampaignOptions& o) {
@@ -150,9 +151,10 @@ void resend(Context& context, const CampaignOptions& o) {
         fmt::print("  delivery {} (contact {}), begun {}: {}\n", d.id, d.contact_id,
                    optional_time(d.decided_at), d.last_reply);
     }
-    fmt::print("campaign {}: {} ambiguous deliver{} will be sent again (recipients may get a"
-               " second copy; its Message-ID is the same)\n",
-               o.id, count, count == 1 ? "y" : "ies");
+    fmt::print(
+        "campaign {}: {} ambiguous deliver{} will be sent again (recipients may get a"
+        " second copy; its Message-ID is the same)\n",
+        o.id, count, count == 1 ? "y" : "ies");
 }
 
 std::string duration_text(double seconds) {
@@ -166,16 +168,16 @@ std::string status_text(const dispatcher::Campaign& c, const dispatcher::Campaig
                         bool bar) {
     std::string out = fmt::format("campaign {} \"{}\" ({}): {}\n", c.id, c.spec.name,
                                   c.spec.purpose, dispatcher::to_string(c.state));
-    const std::int64_t done = n.in(DeliveryState::sent) + n.in(DeliveryState::failed) +
-                              n.in(DeliveryState::skipped);
-    const double share = n.total > 0 ? static_cast<double>(done) / static_cast<double>(n.total)
-                                     : 0.0;
+    const std::int64_t done =
+        n.in(DeliveryState::sent) + n.in(DeliveryState::failed) + n.in(DeliveryState::skipped);
+    const double share =
+        n.total > 0 ? static_cast<double>(done) / static_cast<double>(n.total) : 0.0;
     if (bar) {
         constexpr int width = 40;
         const int filled = static_cast<int>(std::lround(share * width));
-        out += fmt::format("  [{}{}] {:5.1f}%\n", std::string(static_cast<std::size_t>(filled), '#'),
-                           std::string(static_cast<std::size_t>(width - filled), '.'),
-                           share * 100);
+        out +=
+            fmt::format("  [{}{}] {:5.1f}%\n", std::string(static_cast<std::size_t>(filled), '#'),
+                        std::string(static_cast<std::size_t>(width - filled), '.'), share * 100);
     }
     out += fmt::format("  {:<11}{:>10}\n", "recipients", n.total);
     for (const auto state : {DeliveryState::sent, DeliveryState::pending, DeliveryState::claimed,
@@ -198,9 +200,9 @@ std::string status_text(const dispatcher::Campaign& c, const dispatcher::Campaig
                            static_cast<double>(n.in(DeliveryState::sent)) / seconds);
     }
     if (n.open() > 0) {
-        out += fmt::format("  {:<11}{:>10}\n", "eta",
-                           rate > 0 ? duration_text(static_cast<double>(n.open()) / rate)
-                                    : std::string("-"));
+        out += fmt::format(
+            "  {:<11}{:>10}\n", "eta",
+            rate > 0 ? duration_text(static_cast<double>(n.open()) / rate) : std::string("-"));
     }
     if (n.in(DeliveryState::ambiguous) > 0) {
         out += fmt::format(
@@ -274,11 +276,12 @@ void add_campaign_commands(CLI::App& app, Context& context) {
     l->add_option("--limit", o->limit, "How many")->capture_default_str();
     l->callback([&context, o] { list(context, *o); });
 
-    auto* q = with_actor(with_id(group->add_subcommand(
-                                     "queue", "Freeze the template and make one delivery per "
-                                              "recipient; the worker sends from send-at on"),
-                                 *o),
-                         *o);
+    auto* q =
+        with_actor(with_id(group->add_subcommand("queue",
+                                                 "Freeze the template and make one delivery per "
+                                                 "recipient; the worker sends from send-at on"),
+                           *o),
+                   *o);
     q->add_flag("--force", o->force, "Fire even if send-at is older than the schedule guard");
     q->callback([&context, o] { queue(context, *o); });
 
@@ -299,9 +302,8 @@ void add_campaign_commands(CLI::App& app, Context& context) {
         m->callback([&context, o, v] { move(context, *o, v); });
     }
 
-    auto* st = with_id(group->add_subcommand(
-                           "status", "Counts by state and skip reason, send rate and ETA"),
-                       *o);
+    auto* st = with_id(
+        group->add_subcommand("status", "Counts by state and skip reason, send rate and ETA"), *o);
     st->add_flag("--watch", o->watch, "Redraw every second with a progress bar until it ends");
     st->callback([&context, o] { status(context, *o); });
 

@@ -103,7 +103,8 @@ void run_worker(Context& context, const WorkerCommandOptions& o) {
                     current.stop();
                     break;
                 case ServiceSignal::reload:
-                    spdlog::info("reloading: re-reading {}", context.options().config_path.string());
+                    spdlog::info("reloading: re-reading {}",
+                                 context.options().config_path.string());
                     notifier.reloading();
                     reload_requested = true;
                     current.stop();
