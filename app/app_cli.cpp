@@ -89,6 +89,7 @@ int run(int argc, char** argv) {
     add_dkim_commands(app, context);
     add_campaign_commands(app, context);
     add_worker_commands(app, context);
+    add_web_commands(app, context);
     add_manpage_command(app);
     let_options_fall_through(app);
 

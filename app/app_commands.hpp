@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/app_context.hpp"
+#include "http/http_database_pool.hpp"
 
 namespace brevduva::app {
 
@@ -20,7 +21,13 @@ void add_gdpr_commands(CLI::App& app, Context& context);
 void add_template_commands(CLI::App& app, Context& context);
 void add_dkim_commands(CLI::App& app, Context& context);
 void add_campaign_commands(CLI::App& app, Context& context);
+// `worker` and `serve` (app_commands_worker.cpp).
 void add_worker_commands(CLI::App& app, Context& context);
+// `web`: the HTTP listeners alone (app_commands_web.cpp).
+void add_web_commands(CLI::App& app, Context& context);
+// A connection per HTTP request thread and one for the tracking writer, opened as the
+// command's own (app_commands_web.cpp; `serve` uses it too).
+[[nodiscard]] http::DatabaseOpener database_opener(const config::DatabaseSettings& db);
 // Hidden `manpage`: brevduva(1) from the command tree (app_commands_manpage.cpp).
 void add_manpage_command(CLI::App& app);
 

@@ -1,4 +1,5 @@
-// brevduva worker: the long-running sender. Under systemd it says READY=1 once the database,
+// brevduva worker and brevduva serve: the long-running sender, alone or with the HTTP
+// listeners in the same process (serve). Under systemd it says READY=1 once the database,
 // keys and transport are up, keeps the watchdog fed from the worker loop itself, reports its
 // progress in STATUS=, drains on SIGTERM/SIGINT (STOPPING=1) and re-reads its configuration on
 // SIGHUP (RELOADING=1): the running worker drains what is in flight and a new one starts with
@@ -15,6 +16,7 @@
 #include "app/app_consent_arguments.hpp"
 #include "app/app_service.hpp"
 #include "dispatcher/dispatcher_worker.hpp"
+#include "http/http_listeners.hpp"
 
 namespace brevduva::app {
 namespace {
@@ -22,6 +24,7 @@ namespace {
 struct WorkerCommandOptions {
     bool until_idle = false;
     bool allow_root = false;
+    bool serve_http = false;  // `serve`: the HTTP listeners beside the worker
 };
 
 // systemd's view of the worker: the watchdog fed from the loop, progress as STATUS=.
@@ -78,12 +81,29 @@ class Current {
 };
 
 void run_worker(Context& context, const WorkerCommandOptions& o) {
-    refuse_root("brevduva worker", o.allow_root);
+    refuse_root(o.serve_http ? "brevduva serve" : "brevduva worker", o.allow_root);
     SignalEvents signals;  // before any thread starts, so that every thread inherits the mask
     ServiceNotifier notifier;
     const config::Settings* settings = &context.settings();
     std::unique_ptr<config::Settings> reloaded;
     store::Database& db = current_database(context);
+
+    // serve: the listeners start first, so that READY=1 means both halves are up. They keep
+    // the settings they started with (a reload re-reads the worker's; listener changes take
+    // effect on restart).
+    std::unique_ptr<http::Listeners> listeners;
+    if (o.serve_http) {
+        try {
+            listeners = std::make_unique<http::Listeners>(context.settings(),
+                                                          database_opener(settings->database));
+            listeners->start();
+        } catch (const std::exception& e) {
+            throw CommandFailure(exit_failure, fmt::format("the HTTP listeners cannot start: {}",
+                                                           describe_exception(e)));
+        }
+        spdlog::info("listening: public port {}, admin port {}", listeners->public_port(),
+                     listeners->admin_port());
+    }
 
     dispatcher::WorkerOptions options;
     options.until_idle = o.until_idle;
@@ -162,6 +182,7 @@ void run_worker(Context& context, const WorkerCommandOptions& o) {
         }
         notifier.reloaded();
     }
+    if (listeners) listeners->stop();  // requests in progress end, recorded hits are written
     fmt::print("worker: {} sent, {} skipped, {} deferred, {} failed, {} ambiguous\n", total.sent,
                total.skipped, total.deferred, total.failed, total.ambiguous);
 }
@@ -176,6 +197,13 @@ void add_worker_commands(CLI::App& app, Context& context) {
                      "Stop once nothing is due (retries minutes away are left for later)");
     worker->add_flag("--allow-root", o->allow_root, "Run even as root (not recommended)");
     worker->callback([&context, o] { run_worker(context, *o); });
+
+    auto s = std::make_shared<WorkerCommandOptions>();
+    s->serve_http = true;
+    auto* serve = app.add_subcommand(
+        "serve", "The worker and the HTTP listeners (public pages, admin API) in one process");
+    serve->add_flag("--allow-root", s->allow_root, "Run even as root (not recommended)");
+    serve->callback([&context, s] { run_worker(context, *s); });
 }
 
 }  // namespace brevduva::app
