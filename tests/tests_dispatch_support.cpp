@@ -36,7 +36,8 @@ DispatchEnvironment::DispatchEnvironment(const DispatchOptions& options) {
                                  std::to_string(options.seed), "--pipelining"},
         true, dir_ / "server.log");
     const auto line = server_->read_line(20s);
-    if (!line) throw std::runtime_error("aiosmtpd did not start: " + read_file(dir_ / "server.log"));
+    if (!line)
+        throw std::runtime_error("aiosmtpd did not start: " + read_file(dir_ / "server.log"));
     write_file(dir_ / "config.yaml", fmt::format(R"(database:
   sqlite_path: brevduva.db
 sender:
@@ -82,8 +83,8 @@ ProcessResult DispatchEnvironment::brevduva(const std::vector<std::string>& args
 
 std::string DispatchEnvironment::brevduva_ok(const std::vector<std::string>& args) const {
     const auto result = brevduva(args);
-    EXPECT_EQ(result.exit_code, 0) << fmt::format("brevduva {}\n{}{}", fmt::join(args, " "),
-                                                  result.out, result.err);
+    EXPECT_EQ(result.exit_code, 0)
+        << fmt::format("brevduva {}\n{}{}", fmt::join(args, " "), result.out, result.err);
     return result.out;
 }
 

@@ -51,7 +51,8 @@ class DispatchEnvironment {
     [[nodiscard]] store::Database open_database() const;
 
     // Creates and queues a campaign of the example newsletter for list `list`; its id.
-    std::int64_t queue_campaign(const std::string& list, const std::vector<std::string>& extra = {});
+    std::int64_t queue_campaign(const std::string& list,
+                                const std::vector<std::string>& extra = {});
 
     // Recipient address → how many messages the server accepted for it.
     [[nodiscard]] std::map<std::string, int> received() const;

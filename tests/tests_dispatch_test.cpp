@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <array>
 #include <fstream>
@@ -418,6 +419,54 @@ TEST(Dispatch, AScheduleLongPastDueIsNotFiredWithoutForce) {
     env.brevduva_ok({"campaign", "schedule", id, "--at", yesterday, "--force"});
     env.brevduva_ok({"worker", "--until-idle", "--allow-root"});
     EXPECT_EQ(env.received_total(), 20U);
+}
+
+// ---- serve: the worker beside the HTTP listeners; SIGTERM drains -----------------------------
+
+TEST(Dispatch, ServeSendsAnswersHttpAndDrainsOnSigterm) {
+    DispatchOptions options;
+    options.global_rate = 50;
+    DispatchEnvironment env(options);
+    constexpr int audience = 300;
+    env.brevduva_ok({"contacts", "import", granted_contacts(env, audience, "alla").string(),
+                     "--actor", "test"});
+    const auto campaign = env.queue_campaign("alla");
+    const auto public_port = smtp::testkit::free_port();
+    auto admin_port = smtp::testkit::free_port();
+    while (admin_port == public_port) admin_port = smtp::testkit::free_port();
+    smtp::testkit::ChildProcess serve(
+        {BREVDUVA_BINARY, "--config", env.config().string(), "--set",
+         fmt::format("http.public_listener=127.0.0.1:{}", public_port), "--set",
+         fmt::format("http.admin_listener=127.0.0.1:{}", admin_port), "serve", "--allow-root"},
+        false, env.folder() / "serve.log");
+    ASSERT_TRUE(smtp::testkit::wait_until_listening(admin_port, 20s))
+        << read_file(env.folder() / "serve.log");
+    ASSERT_TRUE(wait_until_received(env, 30, 60s)) << read_file(env.folder() / "serve.log");
+    const auto health = run_process(
+        "/usr/bin/python3",
+        {"-c",
+         "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).status, end='')",
+         fmt::format("http://127.0.0.1:{}/healthz", admin_port)});
+    EXPECT_EQ(health.out, "200");
+
+    // SIGTERM in the middle: what is in flight ends, nothing stays claimed or sending, exit 0.
+    ::kill(serve.pid(), SIGTERM);
+    const auto status = serve.wait(60s);
+    ASSERT_TRUE(status) << "serve did not stop";
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
+        << read_file(env.folder() / "serve.log");
+    auto states = env.states(campaign);
+    EXPECT_FALSE(states.contains("claimed"));
+    EXPECT_FALSE(states.contains("sending"));
+    EXPECT_FALSE(states.contains("ambiguous"));
+    EXPECT_EQ(states["sent"], static_cast<std::int64_t>(env.received_total()));
+    EXPECT_GT(states["pending"], 0) << "the campaign ended before the signal";
+
+    // A worker started again finishes the rest, each person once.
+    env.brevduva_ok({"worker", "--until-idle", "--allow-root"});
+    const auto received = env.received();
+    EXPECT_EQ(received.size(), static_cast<std::size_t>(audience));
+    for (const auto& [address, copies] : received) EXPECT_EQ(copies, 1) << address;
 }
 
 }  // namespace
