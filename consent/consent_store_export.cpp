@@ -8,6 +8,7 @@
 #include <chrono>
 #include <sstream>
 
+#include "consent/consent_json.hpp"
 #include "consent/consent_store.hpp"
 #include "consent/consent_store_sql.hpp"
 
@@ -19,10 +20,6 @@ using Poco::JSON::Array;
 using Poco::JSON::Object;
 
 namespace {
-
-Poco::Dynamic::Var optional_time(const std::optional<TimePoint>& at) {
-    return at ? Poco::Dynamic::Var(stored_time(*at)) : Poco::Dynamic::Var();
-}
 
 Object::Ptr contact_json(const Contact& c) {
     Object::Ptr out = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -40,51 +37,6 @@ Object::Ptr contact_json(const Contact& c) {
     return out;
 }
 
-Object::Ptr event_json(const LedgerEntry& e) {
-    Object::Ptr out = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    out->set("id", e.event.id);
-    out->set("purpose", e.event.purpose);
-    out->set("action", std::string(to_string(e.event.action)));
-    out->set("basis", std::string(lawful_basis_name(e.event.basis)));
-    out->set("at", stored_time(e.event.at));
-    out->set("source", e.event.source);
-    Object::Ptr evidence = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    evidence->set("text", e.event.evidence);
-    evidence->set("ip", e.details.ip);
-    evidence->set("user_agent", e.details.user_agent);
-    evidence->set("wording", e.details.wording);
-    out->set("evidence", evidence);
-    out->set("actor", e.event.actor);
-    out->set("recorded_at", stored_time(e.recorded_at));
-    return out;
-}
-
-Object::Ptr state_json(const ConsentState& s) {
-    Object::Ptr out = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    out->set("purpose", s.purpose);
-    out->set("status", std::string(to_string(s.status)));
-    out->set("basis", s.basis ? Poco::Dynamic::Var(std::string(lawful_basis_name(*s.basis)))
-                              : Poco::Dynamic::Var());
-    out->set("granted_at", optional_time(s.granted_at));
-    out->set("confirmed_at", optional_time(s.confirmed_at));
-    out->set("lapses_at", optional_time(s.lapses_at));
-    out->set("ended_at", optional_time(s.ended_at));
-    out->set("objected_at", optional_time(s.objected_at));
-    return out;
-}
-
-Object::Ptr suppression_json(const SuppressionEntry& s) {
-    Object::Ptr out = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    out->set("purpose", s.suppression.purpose.empty() ? Poco::Dynamic::Var("all")
-                                                      : Poco::Dynamic::Var(s.suppression.purpose));
-    out->set("reason", std::string(to_string(s.suppression.reason)));
-    out->set("at", stored_time(s.suppression.at));
-    out->set("actor", s.actor);
-    return out;
-}
-
-// Every column of every row the query selects for the contact, as the engine gives it: these
-// tables belong to later components, so their columns are not known here.
 Array::Ptr rows_json(store::Database& db, const std::string& sql, std::int64_t contact) {
     Poco::Data::Statement select(db.session());
     select << sql, use(contact);
@@ -149,7 +101,7 @@ std::string export_personal_data(SuppressionStore& suppressions, const EmailAddr
     }
     Array::Ptr list = new Array;
     for (const auto& entry : suppressions.entries_for_key(suppressions.key_for(address))) {
-        list->add(suppression_json(entry));
+        list->add(suppression_json(entry, false));
     }
     out.set("suppressions", list);
     snapshot.commit();

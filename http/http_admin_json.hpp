@@ -3,13 +3,18 @@
 
 #include <Poco/JSON/Object.h>
 
+#include "consent/consent_json.hpp"
 #include "consent/consent_store.hpp"
 
 namespace brevduva::http::detail {
 
 [[nodiscard]] Poco::JSON::Object::Ptr contact_json(const consent::Contact& contact);
-[[nodiscard]] Poco::JSON::Object::Ptr event_json(const consent::LedgerEntry& entry);
-[[nodiscard]] Poco::JSON::Object::Ptr state_json(const consent::ConsentState& state);
-[[nodiscard]] Poco::JSON::Object::Ptr suppression_json(const consent::SuppressionEntry& entry);
+// The ledger, the view and suppressions in the shape of the person's own export.
+using consent::event_json;
+using consent::state_json;
+[[nodiscard]] inline Poco::JSON::Object::Ptr suppression_json(
+    const consent::SuppressionEntry& entry) {
+    return consent::suppression_json(entry, true);
+}
 
 }  // namespace brevduva::http::detail
