@@ -129,6 +129,13 @@ class Worker::Impl {
         backoff_.maximum = settings.sending.retry_max;
         backoff_.maximum_age = settings.sending.maximum_age;
         transport_ = factory ? factory(inbox_) : smtp::make_transport(settings, inbox_);
+        if (options_.max_in_flight == 0) {
+            std::size_t connections = 0;
+            for (const auto& relay : settings.relays) {
+                connections += static_cast<std::size_t>(std::max(relay.connections, 1));
+            }
+            options_.max_in_flight = std::max<std::size_t>(32, 16 * connections);
+        }
         open_tracking_ = purpose_named(settings, "open_tracking");
         click_tracking_ = purpose_named(settings, "click_tracking");
     }

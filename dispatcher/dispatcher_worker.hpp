@@ -42,7 +42,10 @@ struct WorkerOptions {
     bool until_idle = false;                   // return when nothing is due
     std::chrono::milliseconds idle_poll{500};  // how often an idle worker looks
     std::chrono::seconds lease{300};           // how long a claim holds
-    std::size_t max_in_flight = 512;           // messages handed over, not yet answered
+    // Messages handed to the transport and not yet answered; 0: 16 per relay connection (at
+    // least 32), enough to keep every connection pipelined, and few enough that what is
+    // decided and not yet begun is a few tens of milliseconds of work.
+    std::size_t max_in_flight = 0;
 };
 
 // What the worker has done so far, for logs, STATUS= and `serve`.
