@@ -2,8 +2,9 @@
 // faces the internet. It reads the token secret, the suppression secret and the admin token,
 // never SMTP passwords or DKIM keys. Under systemd it says READY=1 once both listeners are
 // bound, feeds the watchdog, and on SIGTERM/SIGINT stops accepting, lets requests in progress
-// finish and writes every recorded open and click before it exits (STOPPING=1). SIGHUP is
-// logged and ignored: the listeners' settings take effect on restart.
+// finish and writes every recorded open and click before it exits (STOPPING=1). SIGHUP
+// re-reads the configuration (RELOADING=1): a good one replaces the listeners after they have
+// finished what is in progress; one with problems is refused with a log line.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -35,24 +36,34 @@ http::DatabaseOpener database_opener(const config::DatabaseSettings& db) {
 
 namespace {
 
-void run_web(Context& context, const WebOptions& o) {
-    refuse_root("brevduva web", o.allow_root);
-    SignalEvents signals;  // before any thread starts, so that every thread inherits the mask
-    ServiceNotifier notifier;
-    const config::Settings& settings = context.settings();
-    (void)current_database(context);  // refuses a database behind this binary, once
-
-    std::unique_ptr<http::Listeners> listeners;
+// The listeners on these settings, started; a failure is the command's.
+std::unique_ptr<http::Listeners> start_listeners(const config::Settings& settings) {
     try {
-        listeners = std::make_unique<http::Listeners>(settings, database_opener(settings.database));
+        auto listeners =
+            std::make_unique<http::Listeners>(settings, database_opener(settings.database));
         listeners->start();
+        return listeners;
     } catch (const std::exception& e) {
         throw CommandFailure(exit_failure, fmt::format("the HTTP listeners cannot start: {}",
                                                        describe_exception(e)));
     }
+}
+
+void run_web(Context& context, const WebOptions& o) {
+    refuse_root("brevduva web", o.allow_root);
+    SignalEvents signals;  // before any thread starts, so that every thread inherits the mask
+    ServiceNotifier notifier;
+    const config::Settings* settings = &context.settings();
+    std::unique_ptr<config::Settings> reloaded;
+    (void)current_database(context);  // refuses a database behind this binary, once
+
+    auto listeners = start_listeners(*settings);
     notifier.ready();
-    notifier.status(fmt::format("serving: public port {}, admin port {}", listeners->public_port(),
-                                listeners->admin_port()));
+    const auto announce = [&] {
+        notifier.status(fmt::format("serving: public port {}, admin port {}",
+                                    listeners->public_port(), listeners->admin_port()));
+    };
+    announce();
     const auto watchdog = notifier.watchdog_interval();
     const auto tick = watchdog ? std::chrono::duration_cast<std::chrono::milliseconds>(*watchdog)
                                : std::chrono::milliseconds(1000);
@@ -60,7 +71,23 @@ void run_web(Context& context, const WebOptions& o) {
         const auto signal = signals.wait(tick);
         if (signal == ServiceSignal::stop) break;
         if (signal == ServiceSignal::reload) {
-            spdlog::info("SIGHUP: the HTTP listeners' settings take effect on restart");
+            // A good new configuration replaces the listeners: the old ones finish the requests
+            // in progress and write their recorded hits first. A bad one changes nothing.
+            notifier.reloading();
+            std::string problems;
+            if (auto fresh = context.reload_settings(problems)) {
+                auto next = std::make_unique<config::Settings>(std::move(*fresh));
+                listeners->stop();
+                listeners.reset();
+                listeners = start_listeners(*next);
+                reloaded = std::move(next);
+                settings = reloaded.get();
+                spdlog::info("reload: the new configuration is in force");
+            } else {
+                spdlog::error("reload refused, the old configuration stays in force: {}", problems);
+            }
+            notifier.reloaded();
+            announce();
         }
         if (watchdog) notifier.watchdog();
     }

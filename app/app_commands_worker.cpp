@@ -66,18 +66,30 @@ class Current {
     void set(dispatcher::Worker* worker) {
         std::lock_guard lock(mutex_);
         worker_ = worker;
-        if (worker_ != nullptr && stop_pending_) worker_->stop();
+        if (worker_ != nullptr && (stop_pending_ || interrupt_pending_)) worker_->stop();
+        if (worker_ != nullptr) interrupt_pending_ = false;
     }
+    // For good: a worker set later is stopped at once.
     void stop() {
         std::lock_guard lock(mutex_);
         stop_pending_ = true;
         if (worker_ != nullptr) worker_->stop();
+    }
+    // This worker only (a reload), or the next one set when none runs now; later ones run.
+    void interrupt() {
+        std::lock_guard lock(mutex_);
+        if (worker_ != nullptr) {
+            worker_->stop();
+        } else {
+            interrupt_pending_ = true;
+        }
     }
 
   private:
     std::mutex mutex_;
     dispatcher::Worker* worker_ = nullptr;
     bool stop_pending_ = false;
+    bool interrupt_pending_ = false;
 };
 
 void run_worker(Context& context, const WorkerCommandOptions& o) {
@@ -88,14 +100,13 @@ void run_worker(Context& context, const WorkerCommandOptions& o) {
     std::unique_ptr<config::Settings> reloaded;
     store::Database& db = current_database(context);
 
-    // serve: the listeners start first, so that READY=1 means both halves are up. They keep
-    // the settings they started with (a reload re-reads the worker's; listener changes take
-    // effect on restart).
+    // serve: the listeners start first, so that READY=1 means both halves are up; a reload
+    // replaces them too.
     std::unique_ptr<http::Listeners> listeners;
     if (o.serve_http) {
         try {
-            listeners = std::make_unique<http::Listeners>(context.settings(),
-                                                          database_opener(settings->database));
+            listeners =
+                std::make_unique<http::Listeners>(*settings, database_opener(settings->database));
             listeners->start();
         } catch (const std::exception& e) {
             throw CommandFailure(exit_failure, fmt::format("the HTTP listeners cannot start: {}",
@@ -127,7 +138,7 @@ void run_worker(Context& context, const WorkerCommandOptions& o) {
                                  context.options().config_path.string());
                     notifier.reloading();
                     reload_requested = true;
-                    current.stop();
+                    current.interrupt();
                     break;
                 case ServiceSignal::none:
                     break;
@@ -174,7 +185,16 @@ void run_worker(Context& context, const WorkerCommandOptions& o) {
                 fresh->database.postgres_url != settings->database.postgres_url) {
                 spdlog::warn("reload: the database setting changed; it takes effect on restart");
             }
-            reloaded = std::make_unique<config::Settings>(std::move(*fresh));
+            auto next = std::make_unique<config::Settings>(std::move(*fresh));
+            if (listeners) {
+                // The old listeners finish what is in progress before the new ones bind.
+                listeners->stop();
+                listeners.reset();
+                listeners =
+                    std::make_unique<http::Listeners>(*next, database_opener(next->database));
+                listeners->start();
+            }
+            reloaded = std::move(next);
             settings = reloaded.get();
             spdlog::info("reload: the new configuration is in force");
         } else {

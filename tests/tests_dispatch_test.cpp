@@ -449,6 +449,28 @@ TEST(Dispatch, ServeSendsAnswersHttpAndDrainsOnSigterm) {
          fmt::format("http://127.0.0.1:{}/healthz", admin_port)});
     EXPECT_EQ(health.out, "200");
 
+    // SIGHUP with a broken configuration: refused, and the old one keeps serving.
+    const std::string good = read_file(env.config());
+    write_file(env.config(), good + "\nsending:\n  global_rate: -5\n");
+    ::kill(serve.pid(), SIGHUP);
+    bool refused = false;
+    for (int i = 0; i < 100 && !refused; ++i) {
+        std::this_thread::sleep_for(100ms);
+        refused = read_file(env.folder() / "serve.log").find("reload refused") != std::string::npos;
+    }
+    EXPECT_TRUE(refused) << read_file(env.folder() / "serve.log");
+    // … and with a good one: in force, listening again.
+    write_file(env.config(), good);
+    ::kill(serve.pid(), SIGHUP);
+    bool in_force = false;
+    for (int i = 0; i < 200 && !in_force; ++i) {
+        std::this_thread::sleep_for(100ms);
+        in_force = read_file(env.folder() / "serve.log").find("new configuration is in force") !=
+                   std::string::npos;
+    }
+    EXPECT_TRUE(in_force) << read_file(env.folder() / "serve.log");
+    EXPECT_TRUE(smtp::testkit::wait_until_listening(admin_port, 20s));
+
     // SIGTERM in the middle: what is in flight ends, nothing stays claimed or sending, exit 0.
     ::kill(serve.pid(), SIGTERM);
     const auto status = serve.wait(60s);
