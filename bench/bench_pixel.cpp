@@ -5,7 +5,7 @@
 // answered request must be there.
 // A program, not a test: it prints figures and goals, it never fails on them.
 // Usage: brevduva_bench_pixel [--seconds N] [--connections N] [--threads N] [--deliveries N]
-//                             [--server-threads N] [--rounds N] [--keep]
+//                             [--server-threads N] [--rounds N] [--nice N] [--keep]
 #include <Poco/Data/Session.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
@@ -49,6 +49,7 @@ struct Options {
     int deliveries = 1000;
     int server_threads = 80;  // a keep-alive connection holds a thread: more than connections
     int rounds = 3;
+    int nice = http::PublicOptions{}.request_thread_nice;  // of brevduva's request threads
     bool keep = false;
 };
 
@@ -222,6 +223,8 @@ Options parse(int argc, char** argv) {
             o.server_threads = next();
         else if (a == "--rounds")
             o.rounds = next();
+        else if (a == "--nice")
+            o.nice = next();
         else if (a == "--keep")
             o.keep = true;
         else
@@ -259,15 +262,19 @@ int main(int argc, char** argv) try {
         paths = seed(db, settings, keys, o.deliveries);
     }
     write_script(dir / "pixel.lua", paths);
-    fmt::print("pixel benchmark: wrk -t{} -c{} -d{}s --latency over {} pixel URLs\n", o.threads,
-               o.connections, o.seconds, paths.size());
+    fmt::print(
+        "pixel benchmark: wrk -t{} -c{} -d{}s --latency over {} pixel URLs; brevduva: {} request "
+        "threads at niceness +{}\n",
+        o.threads, o.connections, o.seconds, paths.size(), o.server_threads, o.nice);
 
     // Both servers run side by side; each round measures nginx, then brevduva, so that the
     // neighbours' load (this machine is shared) falls on both alike. The ratio is of the sums.
     const int nginx_port = free_port();
     auto nginx = start_nginx(dir / "nginx", nginx_port);
     wait_for_port(nginx_port);
-    http::Listeners listeners(settings, opener);
+    http::ListenerOptions listener_options;
+    listener_options.public_options.request_thread_nice = o.nice;
+    http::Listeners listeners(settings, opener, listener_options);
     listeners.start();
     fmt::print("\n{:<8} {:<28} {:>12} {:>10} {:>10} {:>8}\n", "round", "", "requests/s", "p99 ms",
                "requests", "errors");

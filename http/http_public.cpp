@@ -6,8 +6,11 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 
 #include "http/http_classify.hpp"
 #include "http/http_pages.hpp"
@@ -167,9 +170,8 @@ class PublicHandler : public Poco::Net::HTTPRequestHandler {
         hit.link_id = claims.link_id;
         hit.at = context_.clock();
         hit.head = r.head;
-        hit.user_agent = r.request.get("User-Agent", "");
-        hit.ip_prefix = truncate_ip(r.client);
-        (void)context_.tracking.record(std::move(hit));
+        (void)context_.tracking.record(hit, r.request.get("User-Agent", empty_),
+                                       truncate_ip(r.client));
     }
 
     void fail(detail::PublicRequest& r, const std::string& why) {
@@ -184,6 +186,7 @@ class PublicHandler : public Poco::Net::HTTPRequestHandler {
     }
 
     PublicContext& context_;
+    const std::string empty_;
 };
 
 }  // namespace
@@ -221,6 +224,19 @@ std::optional<std::string> LinkCache::find(store::Database& db, std::uint64_t ca
 
 Poco::Net::HTTPRequestHandler* PublicHandlerFactory::createRequestHandler(
     const Poco::Net::HTTPServerRequest&) {
+    // Poco creates the handler on the pool thread that serves the connection; a thread that
+    // has lowered its priority once keeps it, for this listener's pool only.
+    thread_local bool lowered = false;
+    if (!lowered && context_.options.request_thread_nice > 0) {
+        lowered = true;
+        const auto self = static_cast<id_t>(::gettid());
+        errno = 0;
+        const int nice = ::getpriority(PRIO_PROCESS, self);
+        if (errno == 0) {
+            (void)::setpriority(PRIO_PROCESS, self,
+                                std::min(19, nice + context_.options.request_thread_nice));
+        }
+    }
     return new PublicHandler(context_);
 }
 

@@ -37,6 +37,9 @@ struct PublicOptions {
     std::size_t max_uri_bytes = 2048;
     std::size_t max_header_bytes = 16 * 1024;
     std::chrono::hours confirm_token_age{24 * 30};  // a double opt-in link older is refused
+    // Added to the niceness of each request thread when it serves its first request, so that
+    // the one tracking writer is not starved by many busy request threads (0: unchanged).
+    int request_thread_nice = 5;
 };
 
 // The URLs a click may lead to, by (campaign, link id): read from campaign_links once and

@@ -9,12 +9,14 @@
 #include <array>
 #include <map>
 #include <optional>
+#include <span>
 #include <tuple>
 #include <unordered_map>
 
 #include "consent/consent_gate.hpp"
 #include "consent/consent_store.hpp"
 #include "http/http_classify.hpp"
+#include "http/http_tracking_rows.hpp"
 
 namespace brevduva::http {
 using Poco::Data::Keywords::into;
@@ -93,8 +95,9 @@ std::string_view kind_name(TrackingKind kind) {
 class BatchWriter {
   public:
     BatchWriter(store::Database& db, const std::vector<config::PurposeSettings>& purposes,
-                const std::string& secret, FactsCache& cache)
+                const std::string& secret, FactsCache& cache, TrackingRows& rows)
         : db_(db),
+          rows_(rows),
           purposes_(purposes),
           contacts_(db, purposes),
           ledger_(db, purposes),
@@ -103,7 +106,7 @@ class BatchWriter {
           contacts_seen_(cache.contacts) {}
 
     // Returns the number of hits stored against a delivery.
-    std::uint64_t write(const std::vector<TrackingHit>& batch, FactsCache& cache) {
+    std::uint64_t write(std::span<const QueuedHit> batch, FactsCache& cache) {
         counts_.clear();
         store::Transaction transaction(db_);
         cache.refresh(db_);
@@ -111,14 +114,15 @@ class BatchWriter {
         for (const auto& hit : batch) {
             if (write_one(hit)) ++attributed;
         }
-        flush_rows();
+        rows_.flush();
         write_counts();
         transaction.commit();
         return attributed;
     }
 
   private:
-    bool write_one(const TrackingHit& hit) {
+    bool write_one(const QueuedHit& queued) {
+        const TrackingHit& hit = queued.hit;
         const TrackedDelivery* delivery = find_delivery(hit.delivery_id);
         const bool belongs = delivery != nullptr &&
                              delivery->campaign_id == static_cast<std::int64_t>(hit.campaign_id) &&
@@ -127,7 +131,13 @@ class BatchWriter {
         if (belongs && delivery->sent_at) {
             since = std::chrono::floor<std::chrono::seconds>(hit.at - *delivery->sent_at);
         }
-        const auto classification = with_timing(by_agent(hit), since);
+        // Only a human agent can turn into a scanner by timing: the rest keep the cached class.
+        const Classification& agent = by_agent(queued);
+        std::optional<Classification> timed;
+        if (agent.source_class == SourceClass::human && since && *since < scanner_window) {
+            timed = with_timing(agent, since);
+        }
+        const Classification& classification = timed ? *timed : agent;
         const bool consented = belongs && consented_at(hit);
         if (hit.campaign_id != 0) {
             const auto day = std::chrono::floor<std::chrono::days>(hit.at);
@@ -139,19 +149,22 @@ class BatchWriter {
             if (consented) ++count.attributed;
         }
         if (!consented) return false;
-        insert(hit, since, classification);
+        rows_.add(TrackingRow{hit.kind == TrackingKind::click, hit.delivery_id, hit.campaign_id,
+                              hit.link_id, hit.at, since, to_string(classification.source_class),
+                              classification.reason, hit.head, *queued.user_agent,
+                              *queued.ip_prefix});
         return true;
     }
 
-    // What the method and user agent say, worked out once per distinct agent in the batch.
-    const Classification& by_agent(const TrackingHit& hit) {
-        agent_key_.assign(hit.head ? "H" : "G");
-        agent_key_ += hit.user_agent;
-        auto it = agents_.find(agent_key_);
-        if (it == agents_.end()) {
-            it = agents_
-                     .emplace(agent_key_, classify_agent(hit.head ? "HEAD" : "GET", hit.user_agent))
-                     .first;
+    // What the method and user agent say, worked out once per distinct agent in the batch. The
+    // key is the interned string: every hit of the batch holds its agent, so no address is
+    // reused while the batch is written.
+    const Classification& by_agent(const QueuedHit& queued) {
+        auto& agents = agents_[queued.hit.head ? 1 : 0];
+        const std::string* key = queued.user_agent.get();
+        auto it = agents.find(key);
+        if (it == agents.end()) {
+            it = agents.emplace(key, classify_agent(queued.hit.head ? "HEAD" : "GET", *key)).first;
         }
         return it->second;
     }
@@ -223,74 +236,6 @@ class BatchWriter {
         return send;
     }
 
-    // Rows are written as multi-row INSERTs of literal values, chunk_rows at a time: one
-    // statement per chunk instead of one per row is what lets one writer keep up with many
-    // request threads. Every text value goes through quoted(), which keeps printable ASCII
-    // only and doubles quotes; the numbers and times are ours.
-    static constexpr std::size_t chunk_rows = 250;
-
-    static void quoted(std::string& out, std::string_view text) {
-        out += '\'';
-        for (const char c : text) {
-            if (c == '\'') {
-                out += "''";
-            } else if (c >= 0x20 && c < 0x7f) {
-                out += c;
-            } else {
-                out += '?';
-            }
-        }
-        out += '\'';
-    }
-
-    void insert(const TrackingHit& hit, std::optional<std::chrono::seconds> since,
-                const Classification& classification) {
-        const bool open = hit.kind == TrackingKind::open;
-        std::string& sql = open ? open_rows_ : click_rows_;
-        std::size_t& rows = open ? open_count_ : click_count_;
-        if (rows == 0) {
-            sql.assign(open ? "INSERT INTO opens (delivery_id, campaign_id, at, "
-                              "seconds_after_delivery, source_class, class_reason, method, "
-                              "user_agent, ip_prefix) VALUES "
-                            : "INSERT INTO clicks (delivery_id, campaign_id, link_id, at, "
-                              "seconds_after_delivery, source_class, class_reason, method, "
-                              "user_agent, ip_prefix) VALUES ");
-        } else {
-            sql += ',';
-        }
-        sql += '(';
-        sql += std::to_string(hit.delivery_id);
-        sql += ',';
-        sql += std::to_string(hit.campaign_id);
-        if (!open) {
-            sql += ',';
-            sql += std::to_string(hit.link_id);
-        }
-        sql += ",'";
-        sql += store::stored_time(hit.at);
-        sql += "',";
-        sql += since ? std::to_string(since->count()) : std::string("NULL");
-        sql += ",'";
-        sql += to_string(classification.source_class);
-        sql += "',";
-        quoted(sql, classification.reason);
-        sql += hit.head ? ",'HEAD'," : ",'GET',";
-        quoted(sql, hit.user_agent);
-        sql += ',';
-        quoted(sql, hit.ip_prefix);
-        sql += ')';
-        if (++rows == chunk_rows) flush_rows();
-    }
-
-    void flush_rows() {
-        for (auto [sql, rows] :
-             {std::pair{&open_rows_, &open_count_}, std::pair{&click_rows_, &click_count_}}) {
-            if (*rows == 0) continue;
-            db_.execute_script(*sql);
-            *rows = 0;
-        }
-    }
-
     void write_counts() {
         for (const auto& [key, count] : counts_) {
             auto [campaign, kind_number, link, day_number, class_number] = key;
@@ -310,6 +255,7 @@ class BatchWriter {
     }
 
     store::Database& db_;
+    TrackingRows& rows_;
     const std::vector<config::PurposeSettings>& purposes_;
     consent::ContactStore contacts_;
     consent::Ledger ledger_;
@@ -317,10 +263,7 @@ class BatchWriter {
     std::unordered_map<std::int64_t, std::optional<TrackedDelivery>>& deliveries_;
     std::unordered_map<std::int64_t, TrackedContact>& contacts_seen_;
     std::map<CountKey, Count> counts_;
-    std::unordered_map<std::string, Classification> agents_;
-    std::string agent_key_;
-    std::string open_rows_, click_rows_;
-    std::size_t open_count_ = 0, click_count_ = 0;
+    std::array<std::unordered_map<const std::string*, Classification>, 2> agents_;  // GET, HEAD
 };
 
 }  // namespace
@@ -346,18 +289,36 @@ void TrackingRecorder::start() {
     writer_ = std::thread([this, db = std::move(db)]() mutable { run(std::move(db)); });
 }
 
-bool TrackingRecorder::record(TrackingHit hit) {
-    if (hit.user_agent.size() > max_user_agent_bytes) hit.user_agent.resize(max_user_agent_bytes);
+InternedText TrackingRecorder::intern(std::string_view text) {
+    if (auto it = interned_.find(text); it != interned_.end()) return it->second;
+    // Hits already queued keep their own references: starting again frees nothing they use.
+    if (interned_.size() >= max_interned) interned_.clear();
+    auto shared = std::make_shared<const std::string>(text);
+    interned_.emplace(*shared, shared);
+    return shared;
+}
+
+bool TrackingRecorder::record(const TrackingHit& hit, std::string_view user_agent,
+                              std::string_view ip_prefix) {
+    user_agent = user_agent.substr(0, max_user_agent_bytes);
+    std::string cleaned;
+    if (!std::all_of(user_agent.begin(), user_agent.end(),
+                     [](char c) { return c >= 0x20 && c < 0x7f; })) {
+        cleaned.assign(user_agent);
+        std::replace_if(
+            cleaned.begin(), cleaned.end(), [](char c) { return c < 0x20 || c >= 0x7f; }, '?');
+        user_agent = cleaned;
+    }
     std::unique_lock lock(mutex_);
     const bool room = room_.wait_for(lock, options_.enqueue_wait, [this] {
-        return queue_.size() < options_.queue_capacity || stopping_ || !running_;
+        return queue_.size() + in_hand_ < options_.queue_capacity || stopping_ || !running_;
     });
     if (!room || stopping_ || !running_) {
         lock.unlock();
         metrics_.tracking_dropped();
         return false;
     }
-    queue_.push_back(std::move(hit));
+    queue_.push_back(QueuedHit{hit, intern(user_agent), intern(ip_prefix)});
     ++queued_total_;
     if (queue_.size() == 1) work_.notify_one();
     return true;
@@ -386,43 +347,49 @@ void TrackingRecorder::stop() {
 
 std::size_t TrackingRecorder::depth() const {
     const std::lock_guard lock(mutex_);
-    return queue_.size();
+    return queue_.size() + in_hand_;
 }
 
 void TrackingRecorder::run(std::unique_ptr<store::Database> db) {
-    std::vector<TrackingHit> batch;
-    batch.reserve(options_.batch_max);
+    std::vector<QueuedHit> taken;
     FactsCache cache;
+    std::unique_ptr<TrackingRows> rows;  // declared after db: finalised before it closes
     for (;;) {
         {
             std::unique_lock lock(mutex_);
             work_.wait(lock, [this] { return !queue_.empty() || stopping_; });
             if (queue_.empty() && stopping_) break;
-            const std::size_t n = std::min(queue_.size(), options_.batch_max);
-            for (std::size_t i = 0; i < n; ++i) {
-                batch.push_back(std::move(queue_.front()));
-                queue_.pop_front();
+            // Take everything; the request threads go on with the (empty) vector handed back,
+            // whose capacity stays, so queueing allocates nothing once warm.
+            taken.swap(queue_);
+            in_hand_ = taken.size();
+        }
+        const std::span<const QueuedHit> all(taken);
+        for (std::size_t from = 0; from < all.size(); from += options_.batch_max) {
+            const auto batch = all.subspan(from, std::min(options_.batch_max, all.size() - from));
+            write_with_retry(batch, db, rows, cache);
+            {
+                const std::lock_guard lock(mutex_);
+                written_total_ += batch.size();
+                in_hand_ -= batch.size();
             }
+            room_.notify_all();
+            progress_.notify_all();
         }
-        room_.notify_all();
-        write_with_retry(batch, db, cache);
-        {
-            const std::lock_guard lock(mutex_);
-            written_total_ += batch.size();
-        }
-        progress_.notify_all();
-        batch.clear();
+        taken.clear();
     }
 }
 
 // The database may be busy or briefly gone: the batch stays in hand and is tried again, so a
 // hit is lost only when the process is told to stop while the database keeps failing.
-void TrackingRecorder::write_with_retry(std::vector<TrackingHit>& batch,
-                                        std::unique_ptr<store::Database>& db, FactsCache& cache) {
+void TrackingRecorder::write_with_retry(std::span<const QueuedHit> batch,
+                                        std::unique_ptr<store::Database>& db,
+                                        std::unique_ptr<TrackingRows>& rows, FactsCache& cache) {
     for (int attempt = 1;; ++attempt) {
         try {
             if (!db) db = std::make_unique<store::Database>(open_());
-            BatchWriter writer(*db, purposes_, suppression_secret_, cache);
+            if (!rows) rows = std::make_unique<TrackingRows>(*db);
+            BatchWriter writer(*db, purposes_, suppression_secret_, cache, *rows);
             const std::uint64_t attributed = writer.write(batch, cache);
             metrics_.tracking_written(attributed, batch.size() - attributed);
             return;
@@ -433,6 +400,7 @@ void TrackingRecorder::write_with_retry(std::vector<TrackingHit>& batch,
             spdlog::error("writing {} tracking hits failed (attempt {}): {}", batch.size(), attempt,
                           e.what());
         }
+        rows.reset();
         db.reset();
         cache = FactsCache{};
         bool stopping = false;
