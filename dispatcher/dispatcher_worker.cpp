@@ -134,7 +134,9 @@ class Worker::Impl {
             for (const auto& relay : settings.relays) {
                 connections += static_cast<std::size_t>(std::max(relay.connections, 1));
             }
-            options_.max_in_flight = std::max<std::size_t>(32, 16 * connections);
+            options_.max_in_flight = std::max<std::size_t>(
+                2 * static_cast<std::size_t>(std::max(settings.sending.batch_size, 1)),
+                32 * connections);
         }
         open_tracking_ = purpose_named(settings, "open_tracking");
         click_tracking_ = purpose_named(settings, "click_tracking");
