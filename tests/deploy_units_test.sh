@@ -4,7 +4,7 @@
 #  - `systemd-analyze verify` accepts each (rendered with this build's binary, and the
 #    generated brevduva(1) on MANPATH, since verify checks ExecStart= and Documentation=);
 #  - `systemd-analyze security --offline=true` rates each at an exposure of 2.5 or lower;
-#  - each has what issue 8 asks for (notify, watchdog, reload, stop time above the drain,
+#  - each has what running as a service needs (notify, watchdog, reload, stop time above the drain,
 #    the dedicated user, the state and configuration folders, credentials, confinement);
 #  - the web unit is given neither the SMTP password nor a DKIM key;
 #  - each unit's ExecStart= options are accepted by this binary with the example configuration
