@@ -287,9 +287,9 @@ class Eligibility {
 
 // The gate's facts for one contact, as the worker reads them for a whole batch at once.
 struct GateFacts {
-    Contact contact;  // without lists, phone, postal address or times
-    std::vector<ConsentEvent> events;        // every purpose, in (at, id) order
-    std::vector<Suppression> suppressions;   // those matching the contact's address
+    Contact contact;                        // without lists, phone, postal address or times
+    std::vector<ConsentEvent> events;       // every purpose, in (at, id) order
+    std::vector<Suppression> suppressions;  // those matching the contact's address
 };
 
 // The contacts of `ids` with their ledger events and suppressions, in three queries; ids that

@@ -5,28 +5,18 @@
 
 #include "consent/consent_store.hpp"
 #include "consent/consent_store_sql.hpp"
+#include "store/store_sql.hpp"
 
 namespace brevduva::consent {
 using Poco::Data::Keywords::into;
 using Poco::Data::Keywords::now;
-
-namespace {
-
-// "1,2,3": numbers only.
-std::string number_list(std::span<const ContactId> ids) {
-    std::string out;
-    for (const auto id : ids) out += (out.empty() ? "" : ",") + std::to_string(id);
-    return out;
-}
-
-}  // namespace
 
 std::unordered_map<ContactId, GateFacts> load_gate_facts(SuppressionStore& suppressions,
                                                          std::span<const ContactId> ids) {
     std::unordered_map<ContactId, GateFacts> facts;
     if (ids.empty()) return facts;
     store::Database& db = suppressions.database();
-    const std::string in = number_list(ids);
+    const std::string in = store::id_list(ids);
 
     std::vector<std::int64_t> contact_ids;
     std::vector<std::string> addresses, names, organisations, locales, attributes;

@@ -26,15 +26,6 @@ using Poco::Data::Keywords::use;
 
 namespace detail {
 
-std::string id_list(std::span<const std::int64_t> ids) {
-    std::string out;
-    for (const auto id : ids) {
-        if (!out.empty()) out += ',';
-        out += std::to_string(id);
-    }
-    return out.empty() ? "NULL" : out;
-}
-
 std::string json_strings(const std::vector<std::string>& values) {
     Poco::JSON::Array array;
     for (const auto& value : values) array.add(value);

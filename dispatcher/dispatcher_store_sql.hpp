@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "dispatcher/dispatcher_store.hpp"
+#include "store/store_sql.hpp"
 #include "store/store_time.hpp"
 
 namespace brevduva::dispatcher::detail {
@@ -25,8 +26,7 @@ using store::stored_time;
     return text.isNull() ? std::nullopt : std::optional<Time>(read_stored_time(text.value()));
 }
 
-// "1,2,3" for an IN (…) list of ids: numbers only, never text from outside.
-[[nodiscard]] std::string id_list(std::span<const std::int64_t> ids);
+using store::id_list;
 
 // A JSON array of strings, and back.
 [[nodiscard]] std::string json_strings(const std::vector<std::string>& values);
