@@ -237,6 +237,82 @@ TEST_F(DeliveryQueueTest, SettleMovesEachClaimedDeliveryAsDecided) {
     EXPECT_EQ(row(id, c[0]).attempts, 1);
 }
 
+// A batch larger than one statement's share of rows, with every kind of verdict and outcome
+// mixed: each row gets its own verdict, flags, state and reply, as if settled one by one.
+TEST_F(DeliveryQueueTest, ALargeMixedBatchMovesEachDeliveryAsDecided) {
+    const int n = 1201;
+    const auto id = campaign(n);
+    const auto c = ids_of(worker_.claim(id, n, t0, t0 + 5min));
+    ASSERT_EQ(c.size(), static_cast<std::size_t>(n));
+    std::vector<GateVerdict> verdicts;
+    for (int i = 0; i < n; ++i) {
+        if (i % 10 == 9) {
+            verdicts.push_back(
+                verdict(c[i], GateVerdict::Kind::skip, i % 20 == 9 ? "withdrawn" : "no_basis"));
+            continue;
+        }
+        GateVerdict v = send(c[i], i % 3 == 0);
+        v.click_tracking = i % 5 == 0;
+        verdicts.push_back(v);
+    }
+    const auto moved = worker_.settle(verdicts, t0 + 1s);
+    ASSERT_EQ(moved.size(), static_cast<std::size_t>(n - n / 10));
+    for (std::size_t k = 1; k < moved.size(); ++k) ASSERT_LT(moved[k - 1], moved[k]);
+
+    std::vector<AttemptOutcome> outcomes;
+    for (int i = 0; i < n; ++i) {
+        if (i % 10 == 9) continue;
+        smtp::Outcome o =
+            i % 4 == 0   ? outcome(smtp::OutcomeKind::transient, 451)
+            : i % 4 == 1 ? outcome(smtp::OutcomeKind::permanent, 550)
+                         : outcome(smtp::OutcomeKind::accepted, 250, smtp::Classification::none);
+        o.text = fmt::format("Ok: queued as 'Q{}' ($1, {{}}, \\)", i);
+        AttemptOutcome a;
+        a.id = c[i];
+        a.outcome = o;
+        a.attempts = 1;
+        a.first_attempt_at = t0 + 1s;
+        outcomes.push_back(a);
+    }
+    const UnitRandom unit = [] { return 0.5; };
+    const auto recorded = worker_.record(outcomes, policy_, t0 + 2s, unit,
+                                         [](std::int64_t) { return std::string(); });
+    EXPECT_EQ(recorded.sent + recorded.deferred + recorded.failed,
+              static_cast<std::int64_t>(outcomes.size()));
+
+    std::int64_t sent = 0, deferred = 0, failed = 0, skipped = 0;
+    const auto all = rows(id);
+    ASSERT_EQ(all.size(), static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+        const auto& r = all[i];
+        ASSERT_EQ(r.id, c[i]);
+        if (i % 10 == 9) {
+            ++skipped;
+            EXPECT_EQ(r.state, "skipped");
+            EXPECT_EQ(r.skip_reason, i % 20 == 9 ? "withdrawn" : "no_basis");
+            continue;
+        }
+        EXPECT_EQ(r.open_tracking, i % 3 == 0) << i;
+        EXPECT_EQ(r.click_tracking, i % 5 == 0) << i;
+        EXPECT_EQ(r.attempts, 1);
+        EXPECT_EQ(r.lease_owner, "");
+        EXPECT_THAT(r.last_reply, HasSubstr(fmt::format("Ok: queued as 'Q{}' ($1, {{}}, \\)", i)));
+        const std::string expected = i % 4 == 0 ? "deferred" : i % 4 == 1 ? "failed" : "sent";
+        EXPECT_EQ(r.state, expected) << i;
+        EXPECT_EQ(r.sent_at.empty(), expected != "sent") << i;
+        if (expected == "deferred") {
+            ++deferred;
+            EXPECT_GT(r.due_at, store::stored_time(t0 + 2s));
+        }
+        if (expected == "failed") ++failed;
+        if (expected == "sent") ++sent;
+    }
+    EXPECT_EQ(recorded.sent, sent);
+    EXPECT_EQ(recorded.deferred, deferred);
+    EXPECT_EQ(recorded.failed, failed);
+    EXPECT_EQ(skipped, n / 10);
+}
+
 TEST_F(DeliveryQueueTest, AnAcceptedMessageIsSent) {
     const auto id = campaign(1);
     const auto s = sending(worker_, id, 1, t0, t0 + 5min);

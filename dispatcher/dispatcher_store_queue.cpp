@@ -8,8 +8,10 @@
 
 #include <cerrno>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
+#include <unordered_set>
 
 #include "consent/consent_event.hpp"
 #include "dispatcher/dispatcher_backoff.hpp"
@@ -156,112 +158,193 @@ std::vector<DeliveryId> DeliveryQueue::settle(std::span<const GateVerdict> verdi
     std::vector<DeliveryId> sending;
     if (verdicts.empty()) return sending;
     std::string at = stored_time(now_at);
-    Poco::Data::Statement to_sending(db_.session());
-    std::int64_t id = 0;
-    int open = 0, click = 0;
-    to_sending << "UPDATE deliveries SET state = 'sending', attempts = attempts + 1,"
-                  " first_attempt_at = COALESCE(first_attempt_at, $1), decided_at = $1,"
-                  " open_tracking = $2, click_tracking = $3, updated_at = $1"
-                  " WHERE id = $4 AND state = 'claimed' AND lease_owner = $5",
-        use(at), use(open), use(click), use(id), use(owner_);
-    std::string reason, due;
-    Poco::Data::Statement to_skipped(db_.session());
-    to_skipped << "UPDATE deliveries SET state = 'skipped', skip_reason = $1, lease_owner = '',"
-                  " lease_until = NULL, decided_at = $2, updated_at = $2"
-                  " WHERE id = $3 AND state = 'claimed' AND lease_owner = $4",
-        use(reason), use(at), use(id), use(owner_);
-    Poco::Data::Statement to_failed(db_.session());
-    to_failed << "UPDATE deliveries SET state = 'failed', last_reply = $1, lease_owner = '',"
-                 " lease_until = NULL, updated_at = $2"
-                 " WHERE id = $3 AND state = 'claimed' AND lease_owner = $4",
-        use(reason), use(at), use(id), use(owner_);
-    Poco::Data::Statement to_pending(db_.session());
-    to_pending << "UPDATE deliveries SET state = 'pending', due_at = $1, lease_owner = '',"
-                  " lease_until = NULL, updated_at = $2"
-                  " WHERE id = $3 AND state = 'claimed' AND lease_owner = $4",
-        use(due), use(at), use(id), use(owner_);
+    // A few statements per batch, one per kind of verdict (and reason), not one per delivery:
+    // a statement costs its parse, whatever the number of rows it moves.
+    std::vector<std::int64_t> to_send, open, click;
+    std::map<std::string, std::vector<std::int64_t>> skipped, failed, released;
+    for (const auto& v : verdicts) {
+        switch (v.kind) {
+            case GateVerdict::Kind::send:
+                to_send.push_back(v.id);
+                if (v.open_tracking) open.push_back(v.id);
+                if (v.click_tracking) click.push_back(v.id);
+                break;
+            case GateVerdict::Kind::skip:
+                skipped[v.reason].push_back(v.id);
+                break;
+            case GateVerdict::Kind::fail:
+                failed[v.reason].push_back(v.id);
+                break;
+            case GateVerdict::Kind::release:
+                released[stored_time(v.due_at)].push_back(v.id);
+                break;
+        }
+    }
+    const std::string mine = " AND state = 'claimed' AND lease_owner = $3";
 
     // Joins the caller's transaction: the worker reads the gate's facts and settles in one, so
     // that a withdrawal either commits before the gate reads or after the row is sending.
     std::optional<store::Transaction> own;
     if (!db_.in_transaction()) own.emplace(db_);
-    for (const auto& v : verdicts) {
-        id = v.id;
-        switch (v.kind) {
-            case GateVerdict::Kind::send:
-                open = v.open_tracking ? 1 : 0;
-                click = v.click_tracking ? 1 : 0;
-                if (to_sending.execute() == 1) sending.push_back(v.id);
-                break;
-            case GateVerdict::Kind::skip:
-                reason = v.reason;
-                (void)to_skipped.execute();
-                break;
-            case GateVerdict::Kind::fail:
-                reason = v.reason;
-                (void)to_failed.execute();
-                break;
-            case GateVerdict::Kind::release:
-                due = stored_time(v.due_at);
-                (void)to_pending.execute();
-                break;
+    for (auto& [key, ids] : skipped) {
+        std::string reason = key;
+        db_.session() << "UPDATE deliveries SET state = 'skipped', skip_reason = $1,"
+                         " lease_owner = '', lease_until = NULL, decided_at = $2, updated_at = $2"
+                         " WHERE id IN (" +
+                             detail::id_list(ids) + ")" + mine,
+            use(reason), use(at), use(owner_), now;
+    }
+    for (auto& [key, ids] : failed) {
+        std::string reason = key;
+        db_.session() << "UPDATE deliveries SET state = 'failed', last_reply = $1,"
+                         " lease_owner = '', lease_until = NULL, updated_at = $2"
+                         " WHERE id IN (" +
+                             detail::id_list(ids) + ")" + mine,
+            use(reason), use(at), use(owner_), now;
+    }
+    for (auto& [key, ids] : released) {
+        std::string due = key;
+        db_.session() << "UPDATE deliveries SET state = 'pending', due_at = $1,"
+                         " lease_owner = '', lease_until = NULL, updated_at = $2"
+                         " WHERE id IN (" +
+                             detail::id_list(ids) + ")" + mine,
+            use(due), use(at), use(owner_), now;
+    }
+    if (!to_send.empty()) {
+        std::vector<std::int64_t> moved;
+        db_.session() << "UPDATE deliveries SET state = 'sending', attempts = attempts + 1,"
+                         " first_attempt_at = COALESCE(first_attempt_at, $1), decided_at = $1,"
+                         " open_tracking = CASE WHEN id IN (" +
+                             detail::id_list(open) +
+                             ") THEN 1 ELSE 0 END, click_tracking = CASE WHEN id IN (" +
+                             detail::id_list(click) +
+                             ") THEN 1 ELSE 0 END, updated_at = $1"
+                             " WHERE id IN (" +
+                             detail::id_list(to_send) + ")" +
+                             " AND state = 'claimed' AND lease_owner = $2 RETURNING id",
+            use(at), use(owner_), into(moved), now;
+        // In the order decided, which is the queue's.
+        const std::unordered_set<std::int64_t> moved_ids(moved.begin(), moved.end());
+        for (const auto id : to_send) {
+            if (moved_ids.contains(id)) sending.push_back(id);
         }
     }
     if (own) own->commit();
     return sending;
 }
 
+namespace {
+
+// One delivery's move out of sending, as record() decided it.
+struct Move {
+    std::int64_t id = 0;
+    std::string state, reply, due;
+};
+
+// Rows per UPDATE … FROM (VALUES …): 4 parameters each, well inside SQLite's 32,766.
+constexpr std::size_t kMovesPerStatement = 500;
+
+// Applies the moves of deliveries this owner still has sending; the ids it moved. The
+// per-row values go in as a VALUES table joined by UPDATE … FROM (SQLite 3.33 and
+// PostgreSQL alike), so a chunk of rows costs one statement.
+std::vector<std::int64_t> apply_moves(store::Database& db, std::vector<Move>& moves,
+                                      std::string& at, std::string& owner) {
+    std::vector<std::int64_t> moved;
+    for (std::size_t first = 0; first < moves.size(); first += kMovesPerStatement) {
+        const std::size_t last = std::min(moves.size(), first + kMovesPerStatement);
+        // Placeholders are numbered in order of appearance, as they are bound.
+        std::string values;
+        int n = 0;
+        for (std::size_t i = first; i < last; ++i) {
+            if (i != first) values += ", ";
+            values += fmt::format(
+                "(CAST(${} AS BIGINT), CAST(${} AS TEXT), CAST(${} AS TEXT),"
+                " CAST(${} AS TEXT))",
+                n + 1, n + 2, n + 3, n + 4);
+            n += 4;
+        }
+        Poco::Data::Statement update(db.session());
+        update << fmt::format(
+            "WITH moves (id, state, reply, due) AS (VALUES {0})"
+            " UPDATE deliveries SET state = moves.state, last_reply = moves.reply,"
+            " due_at = moves.due,"
+            " sent_at = CASE WHEN moves.state = 'sent' THEN ${1} ELSE sent_at END,"
+            " lease_owner = '', lease_until = NULL, updated_at = ${1} FROM moves"
+            " WHERE deliveries.id = moves.id AND deliveries.state = 'sending'"
+            " AND deliveries.lease_owner = ${2} RETURNING deliveries.id",
+            values, n + 1, n + 2);
+        for (std::size_t i = first; i < last; ++i) {
+            update.addBind(use(moves[i].id));
+            update.addBind(use(moves[i].state));
+            update.addBind(use(moves[i].reply));
+            update.addBind(use(moves[i].due));
+        }
+        update.addBind(use(at));
+        update.addBind(use(owner));
+        std::vector<std::int64_t> ids;
+        update.addExtract(into(ids));
+        update.execute();
+        moved.insert(moved.end(), ids.begin(), ids.end());
+    }
+    return moved;
+}
+
+}  // namespace
+
 Recorded DeliveryQueue::record(std::span<const AttemptOutcome> outcomes,
                                const BackoffPolicy& policy, Time now_at, const UnitRandom& random,
                                const std::function<std::string(std::int64_t)>& suppression_key) {
     Recorded recorded;
     if (outcomes.empty()) return recorded;
-    std::string at = stored_time(now_at), reply, state, due;
-    std::int64_t id = 0;
-    Poco::Data::Statement update(db_.session());
-    update << "UPDATE deliveries SET state = $1, last_reply = $2, due_at = $3,"
-              " sent_at = CASE WHEN $1 = 'sent' THEN $4 ELSE sent_at END,"
-              " lease_owner = '', lease_until = NULL, updated_at = $4"
-              " WHERE id = $5 AND state = 'sending' AND lease_owner = $6",
-        use(state), use(reply), use(due), use(at), use(id), use(owner_);
-
-    store::Transaction transaction(db_);
+    std::string at = stored_time(now_at);
+    std::vector<Move> moves;
+    moves.reserve(outcomes.size());
     for (const auto& o : outcomes) {
-        id = o.id;
-        reply = reply_text(o.outcome);
-        due = at;
+        Move& m = moves.emplace_back();
+        m.id = o.id;
+        m.reply = reply_text(o.outcome);
+        m.due = at;
         switch (o.outcome.kind) {
             case smtp::OutcomeKind::accepted:
-                state = o.outcome.accepted() ? "sent" : "deferred";
+                m.state = o.outcome.accepted() ? "sent" : "deferred";
                 break;
             case smtp::OutcomeKind::ambiguous:
-                state = "ambiguous";
+                m.state = "ambiguous";
                 break;
             case smtp::OutcomeKind::permanent:
-                state = "failed";
+                m.state = "failed";
                 break;
             case smtp::OutcomeKind::transient:
-                state = "deferred";
+                m.state = "deferred";
                 break;
         }
-        if (state == "deferred") {
+        if (m.state == "deferred") {
             // An outcome the worker lost track of counts its age from now, never from 1970.
             const Time began = o.first_attempt_at == Time{} ? now_at : o.first_attempt_at;
             const auto next =
                 next_attempt_at(policy, std::max(o.attempts, 1), began, now_at, random);
             if (next) {
-                due = stored_time(*next);
+                m.due = stored_time(*next);
             } else {
-                state = "failed";
-                reply += "; gave up after the maximum age";
+                m.state = "failed";
+                m.reply += "; gave up after the maximum age";
             }
         }
-        if (update.execute() != 1) continue;  // erased meanwhile, or recovered by another worker
-        if (state == "sent") ++recorded.sent;
-        if (state == "deferred") ++recorded.deferred;
-        if (state == "failed") ++recorded.failed;
-        if (state == "ambiguous") ++recorded.ambiguous;
-        if (state == "failed" &&
+    }
+
+    store::Transaction transaction(db_);
+    // Rows erased meanwhile, or recovered by another worker, are not moved and not counted.
+    const auto moved = apply_moves(db_, moves, at, owner_);
+    const std::unordered_set<std::int64_t> moved_ids(moved.begin(), moved.end());
+    for (std::size_t i = 0; i < moves.size(); ++i) {
+        const Move& m = moves[i];
+        if (!moved_ids.contains(m.id)) continue;
+        if (m.state == "sent") ++recorded.sent;
+        if (m.state == "deferred") ++recorded.deferred;
+        if (m.state == "failed") ++recorded.failed;
+        if (m.state == "ambiguous") ++recorded.ambiguous;
+        const auto& o = outcomes[i];
+        if (m.state == "failed" &&
             o.outcome.classification == smtp::Classification::recipient_invalid) {
             // A hard bounce: never mail this address again, for any purpose.
             std::string key = o.contact_id != 0 ? suppression_key(o.contact_id) : std::string();

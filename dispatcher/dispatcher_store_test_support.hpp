@@ -49,6 +49,7 @@ struct DeliveryRow {
     std::string last_reply;
     bool open_tracking = false;
     std::optional<Time> first_attempt_at;
+    bool click_tracking = false;
 };
 
 class DispatchStoreTest : public ::testing::Test {
@@ -138,19 +139,21 @@ class DispatchStoreTest : public ::testing::Test {
         using Poco::Data::Keywords::use;
         std::vector<std::int64_t> ids, contacts;
         std::vector<std::string> states, reasons, due, owners, sent, replies, first;
-        std::vector<int> attempts, open;
+        std::vector<int> attempts, open, click;
         db_.session() << "SELECT id, contact_id, state, skip_reason, attempts, due_at,"
                          " lease_owner, COALESCE(sent_at, ''), last_reply, open_tracking,"
-                         " COALESCE(first_attempt_at, '')"
+                         " COALESCE(first_attempt_at, ''), click_tracking"
                          " FROM deliveries WHERE campaign_id = $1 ORDER BY id",
             use(campaign), into(ids), into(contacts), into(states), into(reasons), into(attempts),
-            into(due), into(owners), into(sent), into(replies), into(open), into(first), now;
+            into(due), into(owners), into(sent), into(replies), into(open), into(first),
+            into(click), now;
         std::vector<DeliveryRow> out;
         for (std::size_t i = 0; i < ids.size(); ++i) {
-            out.push_back({ids[i], contacts[i], states[i], reasons[i], attempts[i], due[i],
-                           owners[i], sent[i], replies[i], open[i] != 0,
-                           first[i].empty() ? std::nullopt
-                                            : std::optional(store::read_stored_time(first[i]))});
+            out.push_back(
+                {ids[i], contacts[i], states[i], reasons[i], attempts[i], due[i], owners[i],
+                 sent[i], replies[i], open[i] != 0,
+                 first[i].empty() ? std::nullopt : std::optional(store::read_stored_time(first[i])),
+                 click[i] != 0});
         }
         return out;
     }
