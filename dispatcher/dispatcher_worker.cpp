@@ -13,6 +13,7 @@
 #include "config/config_secret.hpp"
 #include "consent/consent_store.hpp"
 #include "consent/consent_token.hpp"
+#include "dispatcher/dispatcher_lanes.hpp"
 #include "dispatcher/dispatcher_window.hpp"
 #include "smtp/smtp_shaping.hpp"
 #include "templates/templates_compose.hpp"
@@ -96,13 +97,25 @@ class Inbox final : public smtp::TransportObserver {
     bool poked_ = false;
 };
 
-// What the worker keeps per running campaign: its compiled snapshot and a composer.
+// What the worker keeps per running campaign: its compiled snapshot and a composer per lane.
 struct CampaignRun {
     Campaign campaign;
     const consent::PurposeSettings* purpose = nullptr;
     std::unique_ptr<templates::CampaignTemplate> compiled;
-    std::unique_ptr<templates::MessageComposer> composer;
+    std::vector<std::unique_ptr<templates::MessageComposer>> composers;
     SendingWindow window;
+};
+
+// A message the gate allowed, on its way through a lane: what it is built from, and what
+// came out.
+struct Composition {
+    const Claimed* claimed = nullptr;
+    const consent::Contact* contact = nullptr;
+    bool open_tracking = false;
+    bool click_tracking = false;
+    smtp::ShapingPermit permit;
+    templates::ComposedMessage composed;
+    std::optional<templates::ComposeError> error;
 };
 
 }  // namespace
@@ -118,7 +131,7 @@ class Worker::Impl {
           keys_(1, config::read_secret(settings.public_url.token_secret)),
           suppression_secret_(config::read_secret(settings.consent.suppression_secret)),
           message_id_key_(templates::derive_message_id_key(suppression_secret_)),
-          signer_(make_dkim_signer(settings.dkim)),
+          lanes_(options.compose_threads != 0 ? options.compose_threads : available_cores()),
           suppressions_(db, suppression_secret_),
           contacts_(db, settings.purposes),
           campaigns_(db, settings),
@@ -128,6 +141,10 @@ class Worker::Impl {
         backoff_.initial = settings.sending.retry_initial;
         backoff_.maximum = settings.sending.retry_max;
         backoff_.maximum_age = settings.sending.maximum_age;
+        // A signer per lane: each reuses its buffers from message to message.
+        for (std::size_t lane = 0; lane < lanes_.count(); ++lane) {
+            signers_.push_back(make_dkim_signer(settings.dkim));
+        }
         transport_ = factory ? factory(inbox_) : smtp::make_transport(settings, inbox_);
         if (options_.max_in_flight == 0) {
             std::size_t connections = 0;
@@ -167,7 +184,8 @@ class Worker::Impl {
     consent::TokenKeys keys_;
     std::string suppression_secret_;
     std::string message_id_key_;
-    std::unique_ptr<templates::DkimSigner> signer_;
+    Lanes lanes_;
+    std::vector<std::unique_ptr<templates::DkimSigner>> signers_;
     consent::SuppressionStore suppressions_;
     consent::ContactStore contacts_;
     CampaignStore campaigns_;
@@ -241,8 +259,10 @@ CampaignRun* Worker::Impl::prepare(const Campaign& campaign) {
     c.campaign.purpose = campaign.spec.purpose;
     c.campaign.purpose_id =
         static_cast<std::uint64_t>(consent::purpose_id(db_, campaign.spec.purpose));
-    run->composer = std::make_unique<templates::MessageComposer>(
-        *run->compiled, std::move(c), keys_, message_id_key_, signer_.get());
+    for (std::size_t lane = 0; lane < lanes_.count(); ++lane) {
+        run->composers.push_back(std::make_unique<templates::MessageComposer>(
+            *run->compiled, c, keys_, message_id_key_, signers_[lane].get()));
+    }
     spdlog::info("campaign {}: sending, template {}", campaign.id, snapshot.hash.substr(0, 12));
     return runs_.emplace(campaign.id, std::move(run)).first->second.get();
 }
@@ -300,7 +320,6 @@ std::size_t Worker::Impl::send_batch(CampaignRun& run, Clock::time_point now) {
     std::vector<GateVerdict> verdicts;
     std::vector<smtp::OutgoingMessage> messages;
     verdicts.reserve(claimed.size());
-    std::map<DeliveryId, std::size_t> message_of;
     {
         // The gate reads and the moves to sending in one write transaction: a withdrawal
         // commits either before the gate reads (then this skips) or after the row is sending.
@@ -317,7 +336,8 @@ std::size_t Worker::Impl::send_batch(CampaignRun& run, Clock::time_point now) {
         for (const auto& c : claimed) contact_ids.push_back(c.contact_id);
         const auto facts_of = running ? consent::load_gate_facts(suppressions_, contact_ids)
                                       : std::unordered_map<std::int64_t, consent::GateFacts>{};
-        std::map<DeliveryId, InFlight> started;
+        std::vector<Composition> compositions;
+        compositions.reserve(claimed.size());
         for (const auto& c : claimed) {
             GateVerdict v;
             v.id = c.id;
@@ -336,10 +356,10 @@ std::size_t Worker::Impl::send_batch(CampaignRun& run, Clock::time_point now) {
             }
             const auto it = facts_of.find(c.contact_id);
             if (it == facts_of.end()) continue;  // erased meanwhile: its delivery went with it
-            const consent::Contact* contact = &it->second.contact;
+            const consent::Contact& contact = it->second.contact;
             const auto& found = it->second.suppressions;
             const auto& events = it->second.events;
-            const consent::ContactFacts facts{!contact->organisation.empty()};
+            const consent::ContactFacts facts{!contact.organisation.empty()};
             const auto decision = consent::decide(facts, events, found, *run.purpose, decided_at);
             if (!decision.send) {
                 v.kind = GateVerdict::Kind::skip;
@@ -348,7 +368,7 @@ std::size_t Worker::Impl::send_batch(CampaignRun& run, Clock::time_point now) {
                 ++progress_.skipped;
                 continue;
             }
-            auto admission = shaper_.admit(contact->address);
+            auto admission = shaper_.admit(contact.address);
             if (!admission.admitted()) {
                 const auto wait = admission.retry_at - std::chrono::steady_clock::now();
                 v.kind = GateVerdict::Kind::release;
@@ -358,40 +378,60 @@ std::size_t Worker::Impl::send_batch(CampaignRun& run, Clock::time_point now) {
                 verdicts.push_back(std::move(v));
                 continue;
             }
-            templates::Delivery delivery;
-            delivery.delivery_id = static_cast<std::uint64_t>(c.id);
-            delivery.contact_id = static_cast<std::uint64_t>(contact->id);
-            auto attributes = templates::attributes_from_json(contact->attributes);
-            const templates::Value none{templates::Map{}};
-            const templates::Value& attribute_value = attributes ? attributes.value() : none;
-            delivery.recipient =
-                templates::Recipient{contact->name, contact->address, contact->locale,
-                                     contact->organisation, &attribute_value};
-            delivery.open_tracking =
+            Composition& m = compositions.emplace_back();
+            m.claimed = &c;
+            m.contact = &contact;
+            m.open_tracking =
                 open_tracking_ != nullptr &&
                 consent::decide(facts, events, found, *open_tracking_, decided_at).send;
-            delivery.click_tracking =
+            m.click_tracking =
                 click_tracking_ != nullptr &&
                 consent::decide(facts, events, found, *click_tracking_, decided_at).send;
-            templates::ComposedMessage composed;
-            if (auto error = run.composer->compose(
-                    delivery, std::chrono::floor<std::chrono::seconds>(decided_at), composed)) {
+            m.permit = std::move(admission.permit);
+        }
+
+        // Rendering, MIME and DKIM need nothing from the database: the lanes build the
+        // allowed messages side by side while the transaction waits.
+        const auto sent_at = std::chrono::floor<std::chrono::seconds>(decided_at);
+        lanes_.run(compositions.size(), [&](std::size_t lane, std::size_t i) {
+            Composition& m = compositions[i];
+            const consent::Contact& contact = *m.contact;
+            templates::Delivery delivery;
+            delivery.delivery_id = static_cast<std::uint64_t>(m.claimed->id);
+            delivery.contact_id = static_cast<std::uint64_t>(contact.id);
+            auto attributes = templates::attributes_from_json(contact.attributes);
+            const templates::Value none{templates::Map{}};
+            const templates::Value& attribute_value = attributes ? attributes.value() : none;
+            delivery.recipient = templates::Recipient{contact.name, contact.address, contact.locale,
+                                                      contact.organisation, &attribute_value};
+            delivery.open_tracking = m.open_tracking;
+            delivery.click_tracking = m.click_tracking;
+            m.error = run.composers[lane]->compose(delivery, sent_at, m.composed);
+        });
+
+        std::map<DeliveryId, std::size_t> message_of;
+        std::map<DeliveryId, InFlight> started;
+        for (auto& m : compositions) {
+            const Claimed& c = *m.claimed;
+            GateVerdict v;
+            v.id = c.id;
+            if (m.error) {
                 v.kind = GateVerdict::Kind::fail;
-                v.reason = "the message could not be built: " + error->message;
+                v.reason = "the message could not be built: " + m.error->message;
                 verdicts.push_back(std::move(v));
                 ++progress_.failed;
                 continue;
             }
             v.kind = GateVerdict::Kind::send;
-            v.open_tracking = delivery.open_tracking;
-            v.click_tracking = delivery.click_tracking;
+            v.open_tracking = m.open_tracking;
+            v.click_tracking = m.click_tracking;
             verdicts.push_back(std::move(v));
             smtp::OutgoingMessage message;
             message.id = static_cast<smtp::DeliveryId>(c.id);
-            message.envelope_from = std::move(composed.envelope_sender);
-            message.recipient = contact->address;
-            message.content = std::move(composed.wire);
-            message.permit = std::move(admission.permit);
+            message.envelope_from = std::move(m.composed.envelope_sender);
+            message.recipient = m.contact->address;
+            message.content = std::move(m.composed.wire);
+            message.permit = std::move(m.permit);
             message_of[c.id] = messages.size();
             messages.push_back(std::move(message));
             started[c.id] = {c.contact_id, c.attempts + 1, c.first_attempt_at.value_or(decided_at)};

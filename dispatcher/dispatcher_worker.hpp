@@ -47,6 +47,9 @@ struct WorkerOptions {
     // batch, and few enough that what is decided and not yet begun is well under a second's
     // work (about 50 ms at 5,000 messages a second).
     std::size_t max_in_flight = 0;
+    // Threads that build and sign a batch's messages, the worker's own among them; 0: one per
+    // core this process may use. RSA signing is most of a signed message's cost.
+    std::size_t compose_threads = 0;
 };
 
 // What the worker has done so far, for logs, STATUS= and `serve`.

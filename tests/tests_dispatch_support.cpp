@@ -28,13 +28,22 @@ DispatchEnvironment::DispatchEnvironment(const DispatchOptions& options) {
     std::filesystem::create_directories(dir_ / "secrets");
     write_file(dir_ / "secrets/token", std::string(48, 't'));
     write_file(dir_ / "secrets/suppression", std::string(48, 's'));
-    server_ = std::make_unique<smtp::testkit::ChildProcess>(
-        std::vector<std::string>{"/usr/bin/python3", source_dir + "/tests/tools/smtp_server.py",
-                                 "--log", (dir_ / "received.jsonl").string(), "--defer-percent",
-                                 fmt::format("{}", options.defer_percent), "--drop-percent",
-                                 fmt::format("{}", options.drop_percent), "--seed",
-                                 std::to_string(options.seed), "--pipelining"},
-        true, dir_ / "server.log");
+    std::vector<std::string> server{"/usr/bin/python3",
+                                    source_dir + "/tests/tools/smtp_server.py",
+                                    "--log",
+                                    (dir_ / "received.jsonl").string(),
+                                    "--defer-percent",
+                                    fmt::format("{}", options.defer_percent),
+                                    "--drop-percent",
+                                    fmt::format("{}", options.drop_percent),
+                                    "--seed",
+                                    std::to_string(options.seed),
+                                    "--pipelining"};
+    if (options.maildir) {
+        server.push_back("--maildir");
+        server.push_back(maildir().string());
+    }
+    server_ = std::make_unique<smtp::testkit::ChildProcess>(server, true, dir_ / "server.log");
     const auto line = server_->read_line(20s);
     if (!line)
         throw std::runtime_error("aiosmtpd did not start: " + read_file(dir_ / "server.log"));

@@ -27,6 +27,7 @@ struct DispatchOptions {
     int seed = 1;
     double global_rate = 0;  // sending.global_rate: messages per second, 0 unlimited
     std::string extra_yaml;  // more top-level configuration (purposes:, …)
+    bool maildir = false;    // the server also keeps every message, in maildir()
 };
 
 class DispatchEnvironment {
@@ -38,6 +39,8 @@ class DispatchEnvironment {
 
     [[nodiscard]] const std::filesystem::path& folder() const { return dir_.path(); }
     [[nodiscard]] std::filesystem::path config() const { return dir_ / "config.yaml"; }
+    // The messages the server accepted, one file each in new/ (DispatchOptions::maildir).
+    [[nodiscard]] std::filesystem::path maildir() const { return dir_ / "maildir"; }
     [[nodiscard]] const config::Settings& settings() const { return *settings_; }
 
     // brevduva --config CONFIG ARGS…, waiting for it.

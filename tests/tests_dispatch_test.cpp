@@ -4,6 +4,7 @@
 #include <Poco/Data/Session.h>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -27,6 +28,7 @@ using Clock = std::chrono::system_clock;
 using Poco::Data::Keywords::into;
 using Poco::Data::Keywords::now;
 using Poco::Data::Keywords::use;
+using ::testing::HasSubstr;
 
 const std::string kSuppressionSecret(48, 's');  // what DispatchEnvironment writes
 
@@ -354,6 +356,61 @@ TEST(Dispatch, A451ToAThirdOfTransactionsAndDropped421sStillEndInOneCopyEach) {
     std::int64_t retried = 0;
     db.session() << "SELECT count(*) FROM deliveries WHERE attempts > 1", into(retried), now;
     EXPECT_GT(retried, audience / 5);
+}
+
+// ---- signing -------------------------------------------------------------------------------
+
+// `brevduva dkim keygen`: the key file, and the TXT record it prints to publish.
+std::string keygen(const std::filesystem::path& file, const std::string& type,
+                   const std::string& selector) {
+    const auto r =
+        run_process(BREVDUVA_BINARY, {"dkim", "keygen", "--domain", "exempel.se", "--selector",
+                                      selector, "--type", type, "--out", file.string()});
+    if (r.exit_code != 0) throw std::runtime_error("dkim keygen failed: " + r.err);
+    // The record is printed as quoted strings to be joined, zone-file style.
+    std::string record;
+    for (std::size_t at = r.out.find('"'); at != std::string::npos; at = r.out.find('"', at)) {
+        const auto end = r.out.find('"', at + 1);
+        record += r.out.substr(at + 1, end - at - 1);
+        at = end + 1;
+    }
+    return record;
+}
+
+// The worker builds and signs a batch's messages on several threads, each with its own signer:
+// every message of a signed campaign must still verify, under both of its signatures, with an
+// independent verifier (dkimpy).
+TEST(Dispatch, EveryMessageOfASignedCampaignVerifies) {
+    TempDir keys;
+    const std::string rsa = keygen(keys / "rsa.pem", "rsa", "rsa2026");
+    const std::string ed = keygen(keys / "ed.pem", "ed25519", "ed2026");
+    ASSERT_THAT(rsa, HasSubstr("k=rsa; p="));
+    ASSERT_THAT(ed, HasSubstr("k=ed25519; p="));
+    DispatchOptions options;
+    options.maildir = true;
+    options.extra_yaml = fmt::format(
+        "dkim:\n  domain: exempel.se\n  selector: rsa2026\n  rsa_key_file: {}\n"
+        "  ed25519_selector: ed2026\n  ed25519_key_file: {}",
+        (keys / "rsa.pem").string(), (keys / "ed.pem").string());
+    DispatchEnvironment env(options);
+    constexpr int audience = 250;  // several batches, each split over the lanes
+    env.brevduva_ok({"contacts", "import", granted_contacts(env, audience, "alla").string(),
+                     "--actor", "test"});
+    const auto campaign = env.queue_campaign("alla");
+    env.brevduva_ok({"worker", "--until-idle", "--allow-root"});
+    EXPECT_EQ(env.states(campaign), (std::map<std::string, std::int64_t>{{"sent", audience}}));
+    ASSERT_EQ(env.received_total(), static_cast<std::size_t>(audience));
+
+    const auto verified = run_process(
+        "/usr/bin/python3", {std::string(BREVDUVA_SOURCE_DIR) + "/tests/tools/dkim_verify.py",
+                             (env.maildir() / "new").string(), "rsa2026=" + rsa, "ed2026=" + ed});
+    EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+    std::size_t passed = 0;
+    for (std::size_t at = verified.out.find(": pass"); at != std::string::npos;
+         at = verified.out.find(": pass", at + 1)) {
+        ++passed;
+    }
+    EXPECT_EQ(passed, 2U * audience) << verified.out;
 }
 
 // ---- pause, resume, cancel, schedules -------------------------------------------------------
