@@ -1,4 +1,5 @@
-// Shared by the dispatcher store tests: a fresh migrated SQLite database in a temporary folder,
+// Shared by the dispatcher store tests: a fresh migrated SQLite database in a temporary folder
+// (or, with BREVDUVA_TEST_POSTGRES set, a fresh PostgreSQL database on that server),
 // contacts on lists through the consent component, a small campaign template folder, and
 // helpers that drive a campaign to a state and read back what the queue holds. Every time is
 // passed explicitly (t0 is a Monday morning in March 2026); nothing depends on today's date.
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -58,13 +60,18 @@ class DispatchStoreTest : public ::testing::Test {
         : folder_(fs::temp_directory_path() / fmt::format("brevduva-dispatcher-test-{}-{:08x}",
                                                           ::getpid(), std::random_device{}())),
           db_(open()) {
-        store::Migrator migrator(db_, store::builtin_migrations(store::Backend::sqlite));
+        store::Migrator migrator(db_, store::builtin_migrations(db_.backend()));
         (void)migrator.migrate();
         write_template(template_folder());
     }
     ~DispatchStoreTest() override {
         std::error_code ignored;
         fs::remove_all(folder_, ignored);
+        if (!postgres_database_.empty()) {
+            // FORCE: the fixture's own connection is still open.
+            store::Database::open_postgres(postgres_server_)
+                .execute_script("DROP DATABASE IF EXISTS " + postgres_database_ + " WITH (FORCE)");
+        }
     }
 
     [[nodiscard]] fs::path template_folder() const { return folder_ / "nyhetsbrev"; }
@@ -165,6 +172,8 @@ class DispatchStoreTest : public ::testing::Test {
         throw std::runtime_error(fmt::format("no delivery {}", id));
     }
 
+    std::string postgres_server_;    // BREVDUVA_TEST_POSTGRES, when set
+    std::string postgres_database_;  // … and the database made for this test
     fs::path folder_;
     store::Database db_;
     config::Settings settings_;
@@ -174,6 +183,17 @@ class DispatchStoreTest : public ::testing::Test {
   private:
     store::Database open() {
         fs::create_directories(folder_);
+        // BREVDUVA_TEST_POSTGRES: a libpq connection string to a server where the user may
+        // create databases (scripts/test starts one).
+        if (const char* server = std::getenv("BREVDUVA_TEST_POSTGRES"); server && *server) {
+            postgres_server_ = server;
+            postgres_database_ =
+                fmt::format("brevduva_dispatch_{}_{:08x}", ::getpid(), std::random_device{}());
+            store::Database::open_postgres(postgres_server_)
+                .execute_script("CREATE DATABASE " + postgres_database_);
+            return store::Database::open_postgres(postgres_server_ +
+                                                  " dbname=" + postgres_database_);
+        }
         return store::Database::open_sqlite(folder_ / "brevduva.db", 2000ms);
     }
 };
