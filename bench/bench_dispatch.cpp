@@ -7,7 +7,8 @@
 //     pool of 16): what a user might script instead, without consent or state, once unsigned
 //     (compared with the unsigned run) and once signing rsa-sha256 with the same key
 //     (compared with the signed run);
-//   - `openssl speed -multi 1 rsa2048`, the signing bound of the DKIM run;
+//   - `openssl speed -multi 1 rsa2048`, what one core signs: the DKIM run's yardstick (the
+//     worker signs on every core, which it shares with the sink);
 // then without DKIM, and a 1,000,000-recipient campaign for peak RSS. Every contender is a
 // child measured by wait4 (wall time, user+system CPU, peak RSS) against a fresh smtp-sink
 // child that counts what it received. A program, not a test: it prints figures, ratios and

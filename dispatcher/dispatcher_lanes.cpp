@@ -71,7 +71,14 @@ void Lanes::run(std::size_t n, const std::function<void(std::size_t, std::size_t
     round.error = nullptr;
     // A helper costs a thread wake-up: only as many as there are pieces beyond the caller's.
     const std::size_t helpers = std::min(helpers_.size(), n - 1);
-    for (std::size_t h = 0; h < helpers; ++h) pool_->pool.start(*helpers_[h]);
+    try {
+        for (std::size_t h = 0; h < helpers; ++h) pool_->pool.start(*helpers_[h]);
+    } catch (...) {
+        // The helpers already started must be done with `work` before it goes.
+        round.next.store(n, std::memory_order_relaxed);
+        pool_->pool.joinAll();
+        throw;
+    }
     round.drain(0);
     if (helpers > 0) pool_->pool.joinAll();
     if (round.error) std::rethrow_exception(round.error);

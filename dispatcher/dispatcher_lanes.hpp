@@ -21,7 +21,8 @@ class Lanes {
     [[nodiscard]] std::size_t count() const { return count_; }
 
     // Calls work(lane, i) once for every i in [0, n), spread over the lanes, and returns when
-    // every call has returned. The first exception a call threw is rethrown here.
+    // every call has returned. When a call throws, the pieces not yet begun are left undone
+    // and the first exception is rethrown here.
     void run(std::size_t n, const std::function<void(std::size_t lane, std::size_t i)>& work);
 
   private:

@@ -1,4 +1,5 @@
-// DeliveryQueue against a real SQLite database, as the worker uses it: what a claim takes, how
+// DeliveryQueue against a real database (SQLite; PostgreSQL too under scripts/test), as the
+// worker uses it: what a claim takes, how
 // the gate's verdicts and the relay's outcomes move a delivery, and what happens to the work of
 // a worker that died or whose lease ran out. What a user would notice: nobody mailed twice by
 // accident, nobody forgotten, a hard bounce never mailed again.
@@ -329,6 +330,27 @@ TEST_F(DeliveryQueueTest, AnAcceptedMessageIsSent) {
 
     // A second word on the same attempt changes nothing.
     EXPECT_EQ(record(worker_, s[0], outcome(smtp::OutcomeKind::permanent, 550), t0 + 3s).failed, 0);
+    EXPECT_EQ(row(id, s[0]).state, "sent");
+}
+
+TEST_F(DeliveryQueueTest, ASecondOutcomeForTheSameAttemptInOneBatchChangesNothing) {
+    const auto id = campaign(1);
+    const auto s = sending(worker_, id, 1, t0, t0 + 5min);
+    ASSERT_EQ(s.size(), 1U);
+    const std::vector<AttemptOutcome> outcomes{
+        attempt(s[0], outcome(smtp::OutcomeKind::accepted, 250, smtp::Classification::none)),
+        attempt(s[0], outcome(smtp::OutcomeKind::permanent, 550,
+                              smtp::Classification::recipient_invalid))};
+    const UnitRandom unit = [] { return 0.0; };
+    std::int64_t asked_for_a_key = 0;
+    const auto recorded = worker_.record(outcomes, policy_, t0 + 2s, unit, [&](std::int64_t) {
+        ++asked_for_a_key;
+        return std::string("key");
+    });
+    EXPECT_EQ(recorded.sent, 1);
+    EXPECT_EQ(recorded.failed, 0);
+    EXPECT_EQ(recorded.suppressed, 0);
+    EXPECT_EQ(asked_for_a_key, 0);
     EXPECT_EQ(row(id, s[0]).state, "sent");
 }
 

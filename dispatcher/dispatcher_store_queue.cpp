@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <set>
@@ -175,9 +176,14 @@ std::vector<DeliveryId> DeliveryQueue::settle(std::span<const GateVerdict> verdi
             case GateVerdict::Kind::fail:
                 failed[v.reason].push_back(v.id);
                 break;
-            case GateVerdict::Kind::release:
-                released[stored_time(v.due_at)].push_back(v.id);
+            case GateVerdict::Kind::release: {
+                // "Not before" allows rounding up to a tenth of a second, and then a batch's
+                // shaper waits share a few statements instead of one each.
+                using Tenths = std::chrono::duration<std::int64_t, std::deci>;
+                const Time due = std::chrono::ceil<Tenths>(v.due_at);
+                released[stored_time(due)].push_back(v.id);
                 break;
+            }
         }
     }
     const std::string mine = " AND state = 'claimed' AND lease_owner = $3";
@@ -239,14 +245,15 @@ namespace {
 struct Move {
     std::int64_t id = 0;
     std::string state, reply, due;
+    std::size_t outcome = 0;  // its index in record()'s outcomes
 };
 
 // Rows per UPDATE … FROM (VALUES …): 4 parameters each, well inside SQLite's 32,766.
 constexpr std::size_t kMovesPerStatement = 500;
 
 // Applies the moves of deliveries this owner still has sending; the ids it moved. The
-// per-row values go in as a VALUES table joined by UPDATE … FROM (SQLite 3.33 and
-// PostgreSQL alike), so a chunk of rows costs one statement.
+// per-row values go in as a VALUES table joined by UPDATE … FROM … RETURNING (SQLite 3.35
+// and PostgreSQL alike), so a chunk of rows costs one statement. Ids must be distinct.
 std::vector<std::int64_t> apply_moves(store::Database& db, std::vector<Move>& moves,
                                       std::string& at, std::string& owner) {
     std::vector<std::int64_t> moved;
@@ -299,9 +306,15 @@ Recorded DeliveryQueue::record(std::span<const AttemptOutcome> outcomes,
     std::string at = stored_time(now_at);
     std::vector<Move> moves;
     moves.reserve(outcomes.size());
-    for (const auto& o : outcomes) {
+    std::unordered_set<std::int64_t> seen;
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        const auto& o = outcomes[i];
+        // One word per attempt: a second outcome for the same delivery changes nothing, as
+        // when it comes in a later call and the row is no longer sending.
+        if (!seen.insert(o.id).second) continue;
         Move& m = moves.emplace_back();
         m.id = o.id;
+        m.outcome = i;
         m.reply = reply_text(o.outcome);
         m.due = at;
         switch (o.outcome.kind) {
@@ -336,14 +349,13 @@ Recorded DeliveryQueue::record(std::span<const AttemptOutcome> outcomes,
     // Rows erased meanwhile, or recovered by another worker, are not moved and not counted.
     const auto moved = apply_moves(db_, moves, at, owner_);
     const std::unordered_set<std::int64_t> moved_ids(moved.begin(), moved.end());
-    for (std::size_t i = 0; i < moves.size(); ++i) {
-        const Move& m = moves[i];
+    for (const Move& m : moves) {
         if (!moved_ids.contains(m.id)) continue;
         if (m.state == "sent") ++recorded.sent;
         if (m.state == "deferred") ++recorded.deferred;
         if (m.state == "failed") ++recorded.failed;
         if (m.state == "ambiguous") ++recorded.ambiguous;
-        const auto& o = outcomes[i];
+        const auto& o = outcomes[m.outcome];
         if (m.state == "failed" &&
             o.outcome.classification == smtp::Classification::recipient_invalid) {
             // A hard bounce: never mail this address again, for any purpose.

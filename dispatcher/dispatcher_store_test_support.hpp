@@ -68,9 +68,14 @@ class DispatchStoreTest : public ::testing::Test {
         std::error_code ignored;
         fs::remove_all(folder_, ignored);
         if (!postgres_database_.empty()) {
-            // FORCE: the fixture's own connection is still open.
-            store::Database::open_postgres(postgres_server_)
-                .execute_script("DROP DATABASE IF EXISTS " + postgres_database_ + " WITH (FORCE)");
+            try {
+                // FORCE: the fixture's own connection is still open.
+                store::Database::open_postgres(postgres_server_)
+                    .execute_script("DROP DATABASE IF EXISTS " + postgres_database_ +
+                                    " WITH (FORCE)");
+            } catch (const std::exception& e) {
+                ADD_FAILURE() << "could not drop " << postgres_database_ << ": " << e.what();
+            }
         }
     }
 
