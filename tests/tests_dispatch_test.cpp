@@ -76,6 +76,15 @@ std::filesystem::path granted_contacts(const DispatchEnvironment& env, int n,
     return path;
 }
 
+// `audience` contacts on list `list` who granted product_marketing, and a campaign to them
+// queued; its id.
+std::int64_t queue_granted(DispatchEnvironment& env, int audience,
+                           const std::string& list = "alla") {
+    env.brevduva_ok(
+        {"contacts", "import", granted_contacts(env, audience, list).string(), "--actor", "test"});
+    return env.queue_campaign(list);
+}
+
 struct DeliveryRow {
     std::string address;
     std::int64_t contact_id = 0;
@@ -275,9 +284,7 @@ TEST(Dispatch, AWorkerKilledAtRandomMomentsLosesNobodyAndDuplicatesOnlyAmbiguous
     options.global_rate = 1000;
     DispatchEnvironment env(options);
     constexpr int audience = 20000;
-    env.brevduva_ok({"contacts", "import", granted_contacts(env, audience, "alla").string(),
-                     "--actor", "test"});
-    const auto campaign = env.queue_campaign("alla");
+    const auto campaign = queue_granted(env, audience);
 
     std::mt19937 random(4711);
     int kills = 0;
@@ -339,9 +346,7 @@ TEST(Dispatch, A451ToAThirdOfTransactionsAndDropped421sStillEndInOneCopyEach) {
     options.seed = 7;
     DispatchEnvironment env(options);
     constexpr int audience = 400;
-    env.brevduva_ok({"contacts", "import", granted_contacts(env, audience, "alla").string(),
-                     "--actor", "test"});
-    const auto campaign = env.queue_campaign("alla");
+    const auto campaign = queue_granted(env, audience);
     for (int round = 0; round < 5; ++round) {
         env.brevduva_ok({"worker", "--until-idle", "--allow-root"});
         if (env.states(campaign).size() == 1) break;
@@ -394,9 +399,7 @@ TEST(Dispatch, EveryMessageOfASignedCampaignVerifies) {
         (keys / "rsa.pem").string(), (keys / "ed.pem").string());
     DispatchEnvironment env(options);
     constexpr int audience = 250;  // several batches, each split over the lanes
-    env.brevduva_ok({"contacts", "import", granted_contacts(env, audience, "alla").string(),
-                     "--actor", "test"});
-    const auto campaign = env.queue_campaign("alla");
+    const auto campaign = queue_granted(env, audience);
     env.brevduva_ok({"worker", "--until-idle", "--allow-root"});
     EXPECT_EQ(env.states(campaign), (std::map<std::string, std::int64_t>{{"sent", audience}}));
     ASSERT_EQ(env.received_total(), static_cast<std::size_t>(audience));
@@ -420,9 +423,7 @@ TEST(Dispatch, PauseStopsSendingResumeContinuesCancelEnds) {
     options.global_rate = 40;
     DispatchEnvironment env(options);
     constexpr int audience = 400;
-    env.brevduva_ok({"contacts", "import", granted_contacts(env, audience, "alla").string(),
-                     "--actor", "test"});
-    const auto campaign = env.queue_campaign("alla");
+    const auto campaign = queue_granted(env, audience);
     const std::string id = std::to_string(campaign);
     auto worker = env.start_worker();
     ASSERT_TRUE(wait_until_received(env, 40, 60s)) << env.worker_log();
@@ -485,9 +486,7 @@ TEST(Dispatch, ServeSendsAnswersHttpAndDrainsOnSigterm) {
     options.global_rate = 50;
     DispatchEnvironment env(options);
     constexpr int audience = 300;
-    env.brevduva_ok({"contacts", "import", granted_contacts(env, audience, "alla").string(),
-                     "--actor", "test"});
-    const auto campaign = env.queue_campaign("alla");
+    const auto campaign = queue_granted(env, audience);
     const auto public_port = smtp::testkit::free_port();
     auto admin_port = smtp::testkit::free_port();
     while (admin_port == public_port) admin_port = smtp::testkit::free_port();
