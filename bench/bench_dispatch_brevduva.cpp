@@ -85,7 +85,7 @@ Measured BrevduvaBench::prepare_database(const std::string& name, const fs::path
                            folder_ / "keygen.out",
                            {}});
     }
-    // Port 25 is a placeholder: these steps never send.
+    // The relay is never contacted: these steps do not send, so port 25 is only a valid value.
     const fs::path config = write_config(name, name + ".db", 25, true);
     (void)run_checked({command(config, {"db", "migrate"}), folder_ / (name + ".migrate.out"), {}});
     return run_checked({command(config, {"contacts", "import", "--batch", "10000", csv.string()}),
