@@ -45,13 +45,25 @@ namespace {
 ProcessResult run_process(const std::filesystem::path& program,
                           const std::vector<std::string>& args, const ProcessOptions& options) {
     TempDir io;
+    // A user dropped to nobody may not reach the build folder (a clone in root's home, mode
+    // 0700): it runs a copy of the program from the world-readable temporary folder instead.
+    std::filesystem::path runnable = program;
+    if (options.as_nobody && ::geteuid() == 0) {
+        runnable = io / program.filename();
+        std::filesystem::copy_file(program, runnable);
+        std::filesystem::permissions(runnable, std::filesystem::perms::owner_all |
+                                                   std::filesystem::perms::group_read |
+                                                   std::filesystem::perms::group_exec |
+                                                   std::filesystem::perms::others_read |
+                                                   std::filesystem::perms::others_exec);
+    }
     write_file(io / "in", options.stdin_text);
     const int in_fd = ::open((io / "in").c_str(), O_RDONLY | O_CLOEXEC);
     const int out_fd = ::open((io / "out").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
     const int err_fd = ::open((io / "err").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
     if (in_fd < 0 || out_fd < 0 || err_fd < 0) throw std::runtime_error("cannot open temp files");
     const pid_t pid = ::fork();
-    if (pid == 0) exec_child(program, args, options, in_fd, out_fd, err_fd);
+    if (pid == 0) exec_child(runnable, args, options, in_fd, out_fd, err_fd);
     ::close(in_fd);
     ::close(out_fd);
     ::close(err_fd);
