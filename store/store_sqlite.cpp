@@ -11,7 +11,6 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <string>
 
 #include "store/store_database.hpp"
@@ -54,23 +53,36 @@ void check_folder(const fs::path& path, const fs::path& folder) {
     }
 }
 
-// SQLite would open any file and only fail at the first query; checking the header first
-// gives the clear message and guarantees the file is never handed to SQLite.
-void check_header(const fs::path& path) {
+// SQLite would open any file and only fail at the first query; checking the header first gives
+// the clear message before SQLite writes anything (it writes nothing until a transaction, and
+// creates no -wal or -shm until WAL mode is set). The header is read through the connection's
+// own file handle: opening a second descriptor on the database and closing it would drop every
+// POSIX lock this process holds on the file, SQLite's included, and let another process
+// believe it is the last user, checkpoint and delete the WAL this process still writes to
+// (sqlite.org/howtocorrupt.html, 2.2).
+void check_header(sqlite3* db) {
     static constexpr std::string_view magic{"SQLite format 3\0", 16};
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw open_error(path, "the file cannot be read");
+    sqlite3_file* file = nullptr;
+    if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &file) != SQLITE_OK ||
+        file == nullptr || file->pMethods == nullptr) {
+        throw StoreError("the file cannot be read");
     }
-    std::array<char, magic.size()> header{};
-    in.read(header.data(), header.size());
-    const auto got = static_cast<std::size_t>(in.gcount());
+    sqlite3_int64 size = 0;
+    if (file->pMethods->xFileSize(file, &size) != SQLITE_OK) {
+        throw StoreError("the file cannot be read");
+    }
     // An empty file is an empty database to SQLite (e.g. one made by touch).
-    if (got == 0 && in.eof()) {
-        return;
+    if (size == 0) return;
+    std::array<char, magic.size()> header{};
+    const int rc = file->pMethods->xRead(file, header.data(), static_cast<int>(header.size()), 0);
+    if (rc == SQLITE_IOERR_SHORT_READ) {
+        throw StoreError("the file is not an SQLite database");
     }
-    if (got != magic.size() || std::string_view(header.data(), got) != magic) {
-        throw open_error(path, "the file is not an SQLite database");
+    if (rc != SQLITE_OK) {
+        throw StoreError("the file cannot be read");
+    }
+    if (std::string_view(header.data(), header.size()) != magic) {
+        throw StoreError("the file is not an SQLite database");
     }
 }
 
@@ -92,7 +104,6 @@ void check_file(const fs::path& path) {
     if (const int error = access_error(path, R_OK); error != 0) {
         throw open_error(path, fmt::format("the file is not readable ({})", std::strerror(error)));
     }
-    check_header(path);
 }
 
 void register_connector_once() {
@@ -172,6 +183,7 @@ std::unique_ptr<Poco::Data::Session> connect(const fs::path& path,
         throw open_error(path, e.displayText());
     }
     try {
+        check_header(Poco::Data::SQLite::Utility::dbHandle(*session));
         configure(*session, busy_timeout);
     } catch (const Poco::Exception& e) {
         // A file that changed between check_path and here still gets the clear message.

@@ -12,13 +12,14 @@
 
 namespace brevduva::store::sqlite {
 
-// Refuses a path SQLite could not use as a writable WAL database, without touching it: the
+// Refuses a path SQLite could not use as a writable WAL database, without opening it: the
 // folder must exist and be writable (for the -wal and -shm files), an existing file must be
-// readable, writable and begin with the SQLite header. Throws StoreError.
+// readable and writable. Only SQLite opens the database file (connect checks its header):
+// closing any other descriptor of it would drop this process's locks. Throws StoreError.
 void check_path(const std::filesystem::path& path);
 
 // Opens an already checked path and applies WAL, busy timeout, foreign keys and
-// synchronous=NORMAL. Throws StoreError.
+// synchronous=FULL, after checking the header through SQLite's own handle. Throws StoreError.
 [[nodiscard]] std::unique_ptr<Poco::Data::Session> connect(const std::filesystem::path& path,
                                                            std::chrono::milliseconds busy_timeout);
 

@@ -157,6 +157,33 @@ TEST_F(StoreTest, TextFileIsRefusedAndLeftByteIdentical) {
     EXPECT_EQ(listing(folder_.path()), before);
 }
 
+TEST_F(StoreTest, ShortFileIsRefusedAsNotSqlite) {
+    std::ofstream(db_path(), std::ios::binary) << "SQLite fo";
+    const std::string outcome = open_outcome(db_path());
+    EXPECT_NE(outcome.find("is not an SQLite database"), std::string::npos) << outcome;
+    EXPECT_EQ(read_bytes(db_path()), "SQLite fo");
+}
+
+// Opening a connection must never open and close a second descriptor on the database file:
+// on Linux that drops every POSIX lock the process holds on it, SQLite's own shared lock
+// included, and another process closing the database would then checkpoint and delete the WAL
+// that this process still writes to.
+TEST_F(StoreTest, OpeningMoreConnectionsKeepsTheLocksThisProcessHolds) {
+    auto first = open();
+    first.execute_script("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)");
+    std::int64_t rows = 0;
+    first.session() << "SELECT count(*) FROM t", into(rows), now;
+    const auto held = posix_locks(::getpid(), db_path());
+    ASSERT_FALSE(held.empty()) << "a WAL connection that has read holds a shared lock";
+    for (int i = 0; i < 3; ++i) {
+        auto more = open();
+        more.session() << "SELECT count(*) FROM t", into(rows), now;
+    }
+    EXPECT_EQ(posix_locks(::getpid(), db_path()), held);
+    EXPECT_EQ(open_outcome(db_path()), "opened");
+    EXPECT_EQ(posix_locks(::getpid(), db_path()), held);
+}
+
 TEST_F(StoreTest, MissingFolderIsRefusedAndNothingIsCreated) {
     const fs::path missing = folder_.path() / "missing";
     const std::string outcome = open_outcome(missing / "deeper" / "brevduva.db");

@@ -7,10 +7,14 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -45,6 +49,29 @@ class TempFolder {
   private:
     fs::path path_;
 };
+
+// The POSIX (fcntl) locks process `pid` holds on the file at `path`, as /proc/locks lists
+// them: one "READ 1073741826 1073742335"-style line each (type and byte range). SQLite keeps a
+// shared lock on the database file for as long as a WAL connection has read it; when a process
+// loses it, another process may take the database for unused and delete its WAL.
+[[nodiscard]] inline std::vector<std::string> posix_locks(pid_t pid, const fs::path& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return {};
+    // /proc/locks names a file as MAJOR:MINOR:INODE, the numbers in hex, hex, decimal.
+    const std::string file = fmt::format(":{}", static_cast<unsigned long long>(st.st_ino));
+    std::ifstream in("/proc/locks");
+    std::vector<std::string> held;
+    for (std::string line; std::getline(in, line);) {
+        std::istringstream fields(line);
+        std::string number, kind, mode, type, owner, id, start, end;
+        fields >> number >> kind >> mode >> type >> owner >> id >> start >> end;
+        if (kind != "POSIX" || owner != std::to_string(pid)) continue;
+        if (id.size() < file.size() || id.compare(id.size() - file.size(), file.size(), file) != 0)
+            continue;
+        held.push_back(fmt::format("{} {} {}", type, start, end));
+    }
+    return held;
+}
 
 [[nodiscard]] inline std::int64_t count_rows(Database& db, const std::string& table) {
     using Poco::Data::Keywords::into;
