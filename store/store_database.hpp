@@ -28,7 +28,7 @@ enum class Backend { sqlite, postgresql };
 class Database {
   public:
     // Opens (creating if absent) the SQLite file at path in WAL mode with foreign keys on,
-    // synchronous=NORMAL and the given busy timeout. Refuses, before SQLite touches anything,
+    // synchronous=FULL and the given busy timeout. Refuses, before SQLite writes anything,
     // a missing folder, a folder or file it cannot write, and a file that is not SQLite.
     [[nodiscard]] static Database open_sqlite(const std::filesystem::path& path,
                                               std::chrono::milliseconds busy_timeout);

@@ -129,6 +129,15 @@ std::unique_ptr<Poco::Data::Session> connect(const std::string& url, const std::
     }
     // libpq prints notices (e.g. "relation already exists, skipping") on stderr by default.
     PQsetNoticeProcessor(native_handle(*session), &log_notice, nullptr);
+    // What a process acknowledges must be on disk first, whatever the server's default: a
+    // commit returns only once its WAL record is flushed (and, with synchronous standbys
+    // configured, replicated).
+    try {
+        execute_script(*session, "SET synchronous_commit = on");
+    } catch (const StoreError& e) {
+        throw StoreError(fmt::format("cannot configure the PostgreSQL session {}: {}", redact(url),
+                                     e.what()));
+    }
     return session;
 }
 

@@ -127,7 +127,11 @@ void configure(Poco::Data::Session& session, std::chrono::milliseconds busy_time
                         "file system with shared memory)",
                         mode));
     }
-    session << "PRAGMA synchronous = NORMAL", now;
+    // FULL: every commit is on disk (the WAL synced) before it returns, so what a process
+    // acknowledges (an HTTP 200, an API 2xx, a CLI exit 0, a delivery marked sent) survives a
+    // power loss, not only a crash. NORMAL would sync only at checkpoints. Cost measured in
+    // docs/operations.md, "Durability".
+    session << "PRAGMA synchronous = FULL", now;
     session << "PRAGMA foreign_keys = ON", now;
     // Deleted content is overwritten with zeros, so that an erased person's data does not
     // linger in free pages of the file (GDPR Art. 17; docs/consent.md).
