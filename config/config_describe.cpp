@@ -136,6 +136,7 @@ void describe_access(Writer& w, const Settings& s) {
     w.value(1, "admin_token", describe_source(s.http.admin_token));
     w.value(1, "threads", std::to_string(s.http.threads));
     w.value(1, "max_request_bytes", std::to_string(s.http.max_request_bytes));
+    w.value(1, "reuse_port", s.http.reuse_port ? "true" : "false");
 }
 
 void describe_sending(Writer& w, const SendingSettings& s) {

@@ -101,6 +101,9 @@ struct HttpSettings {
     SecretSource admin_token;
     int threads = 16;
     std::size_t max_request_bytes = 64 * 1024;
+    // SO_REUSEPORT on both listeners: off, so that a second process on a port already in use
+    // fails to start instead of silently sharing the port's requests with the first.
+    bool reuse_port = false;
 };
 
 struct DestinationRule {

@@ -6,9 +6,11 @@
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <optional>
+#include <stdexcept>
 
 #include "config/config_secret.hpp"
 #include "http/http_admin.hpp"
@@ -33,9 +35,19 @@ Poco::Net::HTTPServerParams::Ptr server_params(const ListenerOptions& o, int thr
     return params;
 }
 
-Poco::Net::ServerSocket bind(const config::ListenerSettings& listener) {
+// SO_REUSEADDR lets a restarted process bind while old connections linger in TIME_WAIT; it
+// does not let two processes listen on one port. SO_REUSEPORT would, and the kernel would then
+// split requests between them, so it is set only when the configuration asks for it (Poco's
+// two-argument bind sets both).
+Poco::Net::ServerSocket bind(const char* which, const config::ListenerSettings& listener,
+                             bool reuse_port) {
     Poco::Net::ServerSocket socket;
-    socket.bind(Poco::Net::SocketAddress(listener.address, listener.port), true);
+    try {
+        socket.bind(Poco::Net::SocketAddress(listener.address, listener.port), true, reuse_port);
+    } catch (const Poco::Exception& e) {
+        throw std::runtime_error(fmt::format("the {} listener cannot bind {}:{}: {}", which,
+                                             listener.address, listener.port, e.displayText()));
+    }
     socket.listen(256);
     // Inherited by accepted sockets: small responses go out at once, not after a delayed ACK.
     socket.setNoDelay(true);
@@ -94,8 +106,8 @@ void Listeners::start() {
     State& s = *state_;
     if (s.running) return;
     { auto probe = s.pool.borrow(); }  // fail now, not at the first request
-    auto public_socket = bind(s.settings.http.public_listener);
-    auto admin_socket = bind(s.settings.http.admin_listener);
+    auto public_socket = bind("public", s.settings.http.public_listener, s.settings.http.reuse_port);
+    auto admin_socket = bind("admin", s.settings.http.admin_listener, s.settings.http.reuse_port);
     s.tracking.start();
     const int threads = s.settings.http.threads;
     s.public_threads = std::make_unique<Poco::ThreadPool>("http-public", 2, threads);
