@@ -108,8 +108,14 @@ ModelAnswer model(const Case& c) {
     std::vector<ConsentEvent> h;
     std::copy_if(c.events.begin(), c.events.end(), std::back_inserter(h),
                  [&](const ConsentEvent& e) { return e.purpose == p; });
-    std::sort(h.begin(), h.end(), [](const ConsentEvent& a, const ConsentEvent& b) {
-        return a.at != b.at ? a.at < b.at : a.id < b.id;
+    // Same time: endings after grants and confirmations, an objection last of all.
+    const auto rank = [](Action a) {
+        return a == Action::grant ? 0 : a == Action::confirm ? 1 : a == Action::withdraw ? 2 : 3;
+    };
+    std::sort(h.begin(), h.end(), [&](const ConsentEvent& a, const ConsentEvent& b) {
+        if (a.at != b.at) return a.at < b.at;
+        if (rank(a.action) != rank(b.action)) return rank(a.action) < rank(b.action);
+        return a.id < b.id;
     });
     auto counts = [&](std::size_t i) {
         const auto& e = h[i];

@@ -62,13 +62,41 @@ TEST(ConsentGate, ALaterWithdrawalBeatsAnEarlierGrantAndALaterGrantRestores) {
     EXPECT_EQ(decide_text(ledger, marketing(), day(5)), "send");
 }
 
-TEST(ConsentGate, EventsApplyInTimeOrderNotInputOrderAndTiesGoById) {
+TEST(ConsentGate, EventsApplyInTimeOrderNotInputOrder) {
     Ledger ledger;
     ledger.add(Action::withdraw, consent, day(2)).add(Action::grant, consent, day(1));
     EXPECT_EQ(decide_text(ledger, marketing(), day(3)), "withdrawn");
-    Ledger tie;
-    tie.add(Action::withdraw, consent, day(1)).add(Action::grant, consent, day(1));
-    EXPECT_EQ(decide_text(tie, marketing(), day(3)), "send");  // the grant has the higher id
+}
+
+// A grant and an ending stamped with the same time: the ending wins whichever was recorded
+// first (the later id), so that a tie never sends.
+TEST(ConsentGate, ATieBetweenAGrantAndAWithdrawalOrObjectionFailsClosed) {
+    for (const bool grant_first : {true, false}) {
+        Ledger withdrawal;
+        if (grant_first) withdrawal.add(Action::grant, consent, day(1));
+        withdrawal.add(Action::withdraw, consent, day(1));
+        if (!grant_first) withdrawal.add(Action::grant, consent, day(1));
+        EXPECT_EQ(decide_text(withdrawal, marketing(), day(3)), "withdrawn") << grant_first;
+
+        const PurposeSettings b2b{"product_marketing", {consent, legitimate_interest}, false, 0,
+                                  true};
+        Ledger objection;
+        if (grant_first) objection.add(Action::grant, legitimate_interest, day(1));
+        objection.add(Action::object, legitimate_interest, day(1));
+        if (!grant_first) objection.add(Action::grant, legitimate_interest, day(1));
+        EXPECT_EQ(decide_text(objection, b2b, day(3), {true}), "objected") << grant_first;
+    }
+    // A withdrawal and an objection of one time: the objection stands, the stronger ending.
+    Ledger both;
+    both.add(Action::object, consent, day(1)).add(Action::withdraw, consent, day(1));
+    EXPECT_EQ(decide_text(both, marketing(), day(3)), "objected");
+    // A confirmation of the same time as a withdrawal confirms nothing that still stands.
+    auto double_opt_in = marketing();
+    double_opt_in.double_opt_in = true;
+    Ledger confirm;
+    confirm.add(Action::grant, consent, day(0));
+    confirm.add(Action::withdraw, consent, day(1)).add(Action::confirm, consent, day(1));
+    EXPECT_EQ(decide_text(confirm, double_opt_in, day(3)), "withdrawn");
 }
 
 TEST(ConsentGate, AGrantUnderABasisThePurposeDoesNotAllowDoesNotCount) {

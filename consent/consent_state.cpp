@@ -14,15 +14,35 @@ namespace {
 constexpr std::array<std::string_view, 5> status_names{"none", "pending", "granted", "withdrawn",
                                                        "objected"};
 
+// Among events of the same time: grant, then confirm, then withdraw, then object (the
+// strongest ending last, so that it is the state that remains).
+int tie_rank(Action action) {
+    switch (action) {
+        case Action::grant:
+            return 0;
+        case Action::confirm:
+            return 1;
+        case Action::withdraw:
+            return 2;
+        case Action::object:
+            return 3;
+    }
+    return 3;
+}
+
 std::vector<const ConsentEvent*> in_ledger_order(std::span<const ConsentEvent> events,
                                                  std::string_view purpose) {
     std::vector<const ConsentEvent*> ordered;
     for (const auto& event : events) {
         if (event.purpose == purpose) ordered.push_back(&event);
     }
-    // Stable, so that even a ledger with a repeated (at, id) folds the same way every time.
+    // Events of the same time are taken grants first and endings last, whatever order they
+    // arrived in, so that a tie fails closed: a withdrawal or objection stamped with the same
+    // time as a grant ends it. Stable, so that even a ledger with a repeated (at, rank, id)
+    // folds the same way every time.
     std::stable_sort(ordered.begin(), ordered.end(), [](const auto* a, const auto* b) {
-        return std::tie(a->at, a->id) < std::tie(b->at, b->id);
+        return std::tuple(a->at, tie_rank(a->action), a->id) <
+               std::tuple(b->at, tie_rank(b->action), b->id);
     });
     return ordered;
 }

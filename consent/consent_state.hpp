@@ -4,8 +4,10 @@
 // the purpose's settings or the contact's organisation change. No clock: `now` is the gate's.
 //
 // Rules of the fold (events of other purposes are ignored):
-// - events are applied in (at, id) order; every event passed in has happened, whatever its
-//   time, so clock skew between machines can never hide a withdrawal;
+// - events are applied in time order; every event passed in has happened, whatever its
+//   time, so clock skew between machines can never hide a withdrawal. Events of the same time
+//   are applied grant, confirm, withdraw, object, then by ledger id: a tie fails closed, the
+//   withdrawal or objection wins whatever the order in which the events arrived;
 // - a grant counts only when its basis is in the purpose's allowed bases; a legitimate-interest
 //   grant counts only when the contact has an organisation (if the purpose requires that) and
 //   the contact has never objected to this purpose. A grant that does not count is ignored,
@@ -53,7 +55,7 @@ struct ConsentState {
     std::optional<TimePoint> ended_at;
     // The first objection: from then on legitimate interest never counts for this purpose.
     std::optional<TimePoint> objected_at;
-    std::int64_t last_event_id = 0;  // the last event of this purpose in (at, id) order
+    std::int64_t last_event_id = 0;  // the last event of this purpose in fold order
 
     friend bool operator==(const ConsentState&, const ConsentState&) = default;
 };
