@@ -32,9 +32,11 @@ void print_status(Context& context) {
     for (const auto& p : status.pending) {
         fmt::print("  pending  {:04} {}\n", p.version, p.name);
     }
-    if (!status.pending.empty()) {
-        fmt::print("run 'brevduva db migrate' to apply {} pending migration{}\n",
-                   status.pending.size(), status.pending.size() == 1 ? "" : "s");
+    for (const auto& step : status.pending_steps) fmt::print("  owed     step {}\n", step);
+    if (status.behind()) {
+        fmt::print("run 'brevduva db migrate' to apply {} pending migration{} and {} owed step{}\n",
+                   status.pending.size(), status.pending.size() == 1 ? "" : "s",
+                   status.pending_steps.size(), status.pending_steps.size() == 1 ? "" : "s");
     }
 }
 

@@ -30,6 +30,12 @@ store::Database& current_database(Context& context) {
                                       "needs {}: run 'brevduva db migrate' first",
                                       db.location(), status.current_version, status.latest_known));
     }
+    if (!status.pending_steps.empty()) {
+        throw CommandFailure(exit_failure,
+                             fmt::format("database {} still owes the migration step {}: run "
+                                         "'brevduva db migrate' first",
+                                         db.location(), status.pending_steps.front()));
+    }
     return db;
 }
 

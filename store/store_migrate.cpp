@@ -11,6 +11,7 @@
 #include <regex>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
 namespace brevduva::store {
 using Poco::Data::Keywords::into;
@@ -21,7 +22,9 @@ namespace {
 
 constexpr std::string_view create_schema_version =
     "CREATE TABLE IF NOT EXISTS schema_version ("
-    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";
+    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS schema_steps ("
+    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, done_at TEXT)";
 
 [[nodiscard]] std::string iso8601_utc(std::chrono::system_clock::time_point at) {
     return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}",
@@ -43,7 +46,13 @@ constexpr std::string_view create_schema_version =
     if (file.contents.find_first_not_of(" \t\r\n") == std::string_view::npos) {
         throw std::logic_error(fmt::format("migration file {} is empty", file.name));
     }
-    return Migration{std::stoi(match[1].str()), match[2].str(), std::string(file.contents)};
+    static const std::regex step_line(R"((^|\n)-- step: ([a-z0-9_]+)[ \t]*(\r?\n|$))");
+    std::string sql(file.contents);
+    std::smatch step;
+    std::string step_name;
+    if (std::regex_search(sql, step, step_line)) step_name = step[2].str();
+    return Migration{std::stoi(match[1].str()), match[2].str(), std::move(sql),
+                     std::move(step_name), {}};
 }
 
 [[nodiscard]] StoreError failed(const Migration& migration, std::string_view cause) {
@@ -52,11 +61,59 @@ constexpr std::string_view create_schema_version =
                                   cause));
 }
 
+[[nodiscard]] StoreError failed_step(const Migration& migration, std::string_view cause) {
+    return StoreError(fmt::format("the step {} of migration {} failed; it stays owed and runs "
+                                  "again at the next 'brevduva db migrate': {}",
+                                  migration.step_name, label(migration.version, migration.name),
+                                  cause));
+}
+
 // Serialises migrate() between processes. SQLite's BEGIN IMMEDIATE already holds the one
 // write lock; PostgreSQL needs an explicit lock held until the transaction ends.
 void lock_for_migration(Database& db) {
     if (db.backend() == Backend::postgresql) {
         db.execute_script("SELECT pg_advisory_xact_lock(6441767437129410925)");
+    }
+}
+
+// SQLite: foreign keys off for as long as it lives (they cannot be switched inside a
+// transaction, so it is made before the migration's transaction begins), on again after.
+class ForeignKeysOff {
+  public:
+    explicit ForeignKeysOff(Database& db) : db_(db) {
+        if (db_.backend() == Backend::sqlite) db_.execute_script("PRAGMA foreign_keys = OFF");
+    }
+    ForeignKeysOff(const ForeignKeysOff&) = delete;
+    ForeignKeysOff& operator=(const ForeignKeysOff&) = delete;
+    ~ForeignKeysOff() {
+        if (db_.backend() != Backend::sqlite) return;
+        try {
+            db_.execute_script("PRAGMA foreign_keys = ON");
+        } catch (const StoreError& e) {
+            // Setting a flag outside a transaction does not fail short of the connection
+            // breaking; the next statement on it will say so.
+            spdlog::error("database {}: foreign keys could not be switched on again: {}",
+                          db_.location(), e.what());
+        }
+    }
+
+  private:
+    Database& db_;
+};
+
+// SQLite checks foreign keys only while they are on: what the migration left must be
+// checked before it commits.
+void check_foreign_keys(Database& db) {
+    if (db.backend() != Backend::sqlite) return;
+    std::vector<std::string> tables, parents;
+    std::vector<Poco::Nullable<std::int64_t>> rows;
+    std::vector<std::int64_t> keys;
+    db.session() << "PRAGMA foreign_key_check", into(tables), into(rows), into(parents),
+        into(keys), now;
+    if (!tables.empty()) {
+        throw StoreError(fmt::format(
+            "it leaves {} row{} whose foreign key points nowhere (the first in {}, to {})",
+            tables.size(), tables.size() == 1 ? "" : "s", tables.front(), parents.front()));
     }
 }
 
@@ -108,10 +165,71 @@ MigrationStatus Migrator::status() {
             status.pending.push_back(migration);
         }
     }
+    for (const auto& [version, name] : owed_steps()) {
+        const auto known = std::find_if(migrations_.begin(), migrations_.end(),
+                                        [&](const Migration& m) { return m.version == version; });
+        status.pending_steps.push_back(fmt::format(
+            "{}: {}", known == migrations_.end() ? std::to_string(version)
+                                                 : label(version, known->name),
+            name));
+    }
     return status;
 }
 
+std::vector<std::pair<int, std::string>> Migrator::owed_steps() {
+    std::vector<std::pair<int, std::string>> owed;
+    if (!db_.has_table("schema_steps")) return owed;
+    std::vector<int> versions;
+    std::vector<std::string> names;
+    db_.session() << "SELECT version, name FROM schema_steps WHERE done_at IS NULL"
+                     " ORDER BY version",
+        into(versions), into(names), now;
+    for (std::size_t i = 0; i < versions.size(); ++i) owed.emplace_back(versions[i], names[i]);
+    return owed;
+}
+
+void Migrator::run_owed_steps() {
+    for (;;) {
+        Transaction transaction(db_);
+        lock_for_migration(db_);
+        const auto owed = owed_steps();
+        if (owed.empty()) break;
+        const auto& [version, name] = owed.front();
+        const auto migration =
+            std::find_if(migrations_.begin(), migrations_.end(),
+                         [&](const Migration& m) { return m.version == version; });
+        if (migration == migrations_.end() || !migration->step) {
+            throw std::logic_error(fmt::format("the step '{}' of migration {:04} is owed, and "
+                                               "nothing attached it",
+                                               name, version));
+        }
+        try {
+            migration->step(db_);
+            int v = version;
+            std::string done_at = iso8601_utc(clock_());
+            db_.session() << (db_.backend() == Backend::sqlite
+                                  ? "UPDATE schema_steps SET done_at = ? WHERE version = ?"
+                                  : "UPDATE schema_steps SET done_at = $1 WHERE version = $2"),
+                use(done_at), use(v), now;
+        } catch (const Poco::Exception& e) {
+            throw failed_step(*migration, e.displayText());
+        } catch (const StoreError& e) {
+            throw failed_step(*migration, e.what());
+        }
+        transaction.commit();
+        spdlog::info("database {}: ran the step {} of migration {}", db_.location(), name,
+                     label(migration->version, migration->name));
+    }
+}
+
 std::vector<Migration> Migrator::migrate() {
+    for (const Migration& migration : migrations_) {
+        if (!migration.step_name.empty() && !migration.step) {
+            throw std::logic_error(fmt::format("migration {} needs the step '{}', not attached",
+                                               label(migration.version, migration.name),
+                                               migration.step_name));
+        }
+    }
     {
         Transaction transaction(db_);
         lock_for_migration(db_);
@@ -122,6 +240,7 @@ std::vector<Migration> Migrator::migrate() {
     // One transaction per migration, and the version re-read inside it: another process
     // may have migrated while this one waited for the lock.
     for (;;) {
+        const ForeignKeysOff foreign_keys_off(db_);
         Transaction transaction(db_);
         lock_for_migration(db_);
         const int current = current_version_locked();
@@ -135,6 +254,7 @@ std::vector<Migration> Migrator::migrate() {
                      label(next.version, next.name));
         applied.push_back(next);
     }
+    run_owed_steps();
     return applied;
 }
 
@@ -187,12 +307,20 @@ void Migrator::apply(const Migration& migration) {
     std::string applied_at = iso8601_utc(clock_());
     try {
         db_.execute_script(migration.sql);
+        check_foreign_keys(db_);
         db_.session() << (db_.backend() == Backend::sqlite
                               ? "INSERT INTO schema_version (version, name, applied_at)"
                                 " VALUES (?, ?, ?)"
                               : "INSERT INTO schema_version (version, name, applied_at)"
                                 " VALUES ($1, $2, $3)"),
             use(version), use(name), use(applied_at), now;
+        if (!migration.step_name.empty()) {
+            std::string step = migration.step_name;
+            db_.session() << (db_.backend() == Backend::sqlite
+                                  ? "INSERT INTO schema_steps (version, name) VALUES (?, ?)"
+                                  : "INSERT INTO schema_steps (version, name) VALUES ($1, $2)"),
+                use(version), use(step), now;
+        }
     } catch (const Poco::Exception& e) {
         // Poco's what() is only the exception's class; displayText() has the engine's words.
         throw failed(migration, e.displayText());

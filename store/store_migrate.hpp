@@ -5,6 +5,16 @@
 // it was before it. Migrations are only ever added: a database newer than this binary is
 // refused, never "downgraded". Each .sql file is one migration, run as one script by the
 // engine's own parser (Database::execute_script); it must not contain BEGIN or COMMIT.
+// On SQLite, foreign keys are off while a migration runs (SQLite's own procedure for changing a
+// table's constraints: build the new table, copy, drop the old one, rename) and every foreign
+// key is checked before its commit; a migration that leaves one pointing nowhere fails.
+// What SQL cannot do (refolding the consent view after contacts are merged) is a step in
+// code, named in the file by a line "-- step: NAME" and attached by the component that owns
+// it. A step runs the component's current code, which reads the newest schema, so it runs
+// once every migration's SQL is applied, each step in a transaction of its own, in version
+// order; the migration records it as owed (schema_steps) in its own transaction, so a step
+// interrupted by a crash is run by the next `db migrate`, and the database counts as behind
+// until it has run. A migration's SQL must therefore not rely on an earlier migration's step.
 #pragma once
 
 #include <chrono>
@@ -12,6 +22,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "store/store_database.hpp"
@@ -27,6 +38,8 @@ struct Migration {
     int version = 0;
     std::string name;  // from the file name: 0001_instance.sql is version 1, name "instance"
     std::string sql;
+    std::string step_name;                  // from a line "-- step: NAME"; empty: none
+    std::function<void(Database&)> step;    // attached by its component; required when named
 };
 
 struct AppliedMigration {
@@ -40,8 +53,11 @@ struct MigrationStatus {
     int latest_known = 0;     // the newest migration this binary has
     std::vector<AppliedMigration> applied;
     std::vector<Migration> pending;
+    std::vector<std::string> pending_steps;  // "0005_identity: refold_merged_contacts"
 
     [[nodiscard]] bool newer_than_known() const { return current_version > latest_known; }
+    // Migrations to apply or steps still owed: the database is not ready for use.
+    [[nodiscard]] bool behind() const { return !pending.empty() || !pending_steps.empty(); }
 };
 
 // Reads the files under folder ("migrations/sqlite") named NNNN_name.sql, with NNNN four
@@ -66,10 +82,12 @@ class Migrator {
     // reported (newer_than_known), not refused, so that it can be shown.
     [[nodiscard]] MigrationStatus status();
 
-    // Applies every pending migration in order and returns those it applied: none when the
-    // database is current. Throws StoreError when a migration fails (earlier ones stay
-    // applied), when the database is newer than this binary, or when its recorded history
-    // differs from the migrations known here.
+    // Applies every pending migration in order, then every step still owed, and returns the
+    // migrations it applied: none when the database is current. Throws StoreError when a
+    // migration or step fails (what came before stays applied; a failed step stays owed), when
+    // the database is newer than this binary, or when its recorded history differs from the
+    // migrations known here; std::logic_error before anything is applied when a migration
+    // names a step that nobody attached.
     [[nodiscard]] std::vector<Migration> migrate();
 
   private:
@@ -77,6 +95,8 @@ class Migrator {
     void check_history(const std::vector<AppliedMigration>& applied) const;
     [[nodiscard]] int current_version_locked();
     void apply(const Migration& migration);
+    [[nodiscard]] std::vector<std::pair<int, std::string>> owed_steps();
+    void run_owed_steps();
 
     Database& db_;
     std::vector<Migration> migrations_;

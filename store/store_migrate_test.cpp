@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <regex>
 #include <stdexcept>
@@ -185,7 +186,9 @@ TEST_F(StoreTest, MigrationMayNotEndItsOwnTransaction) {
     auto migrations = builtin_;
     migrations.push_back({builtin_.back().version + 1, "commits",
                           "CREATE TABLE before_commit (x INTEGER);\nCOMMIT;\n"
-                          "CREATE TABLE after_commit (x INTEGER);\n"});
+                          "CREATE TABLE after_commit (x INTEGER);\n",
+                          {},
+                          {}});
     EXPECT_THROW((void)Migrator(db, migrations).migrate(), StoreError);
     EXPECT_FALSE(db.has_table("before_commit"));
     EXPECT_FALSE(db.has_table("after_commit"));
@@ -196,7 +199,7 @@ TEST_F(StoreTest, DatabaseNewerThanThisBinaryIsRefused) {
     auto db = open();
     auto newer = builtin_;
     const int latest = builtin_.back().version;
-    newer.push_back({latest + 1, "from_the_future", "CREATE TABLE future (x INTEGER);"});
+    newer.push_back({latest + 1, "from_the_future", "CREATE TABLE future (x INTEGER);", {}, {}});
     (void)Migrator(db, newer).migrate();
 
     Migrator migrator(db, builtin_);
@@ -218,10 +221,87 @@ TEST_F(StoreTest, DatabaseNewerThanThisBinaryIsRefused) {
 TEST_F(StoreTest, DatabaseWithAnotherHistoryIsRefused) {
     auto db = open();
     auto other = builtin_;
-    other.push_back({builtin_.back().version + 1, "one_thing", "SELECT 1;"});
+    other.push_back({builtin_.back().version + 1, "one_thing", "SELECT 1;", {}, {}});
     (void)Migrator(db, other).migrate();
     other.back().name = "another_thing";
     EXPECT_THROW((void)Migrator(db, other).migrate(), StoreError);
+}
+
+}  // namespace
+}  // namespace brevduva::store::test
+
+namespace brevduva::store::test {
+namespace {
+
+// A step runs once every migration's SQL is in (it is the component's current code, which
+// reads the newest schema), in a transaction of its own; one that fails stays owed, the
+// database counts as behind, and the next migrate runs it.
+TEST_F(StoreTest, AStepRunsAfterEverySqlAndStaysOwedUntilItSucceeds) {
+    auto db = open();
+    auto migrations = builtin_;
+    const int next = builtin_.back().version + 1;
+    bool fail = true;
+    std::vector<std::string> seen_tables;
+    migrations.push_back({next, "with_step", "CREATE TABLE stepped (x INTEGER);", "fill",
+                          [&](Database& d) {
+                              seen_tables.push_back(d.has_table("later") ? "later" : "");
+                              d.execute_script("INSERT INTO stepped VALUES (42)");
+                              if (fail) throw StoreError("the step failed");
+                          }});
+    migrations.push_back(
+        {next + 1, "later", "CREATE TABLE later (x INTEGER);", {}, {}});
+    EXPECT_THROW((void)Migrator(db, migrations).migrate(), StoreError);
+    EXPECT_EQ(seen_tables, std::vector<std::string>{"later"}) << "it ran after every SQL";
+    EXPECT_TRUE(db.has_table("later"));
+    EXPECT_EQ(count_rows(db, "stepped"), 0) << "the failed step left nothing";
+    auto status = Migrator(db, migrations).status();
+    EXPECT_EQ(status.current_version, next + 1);
+    ASSERT_EQ(status.pending_steps.size(), 1U);
+    EXPECT_NE(status.pending_steps.front().find("with_step: fill"), std::string::npos);
+    EXPECT_TRUE(status.behind());
+
+    fail = false;
+    EXPECT_TRUE(Migrator(db, migrations).migrate().empty());
+    EXPECT_EQ(count_rows(db, "stepped"), 1);
+    EXPECT_FALSE(Migrator(db, migrations).status().behind());
+    (void)Migrator(db, migrations).migrate();
+    EXPECT_EQ(count_rows(db, "stepped"), 1) << "a step runs once";
+}
+
+// Foreign keys are off while a migration rebuilds tables, so they are checked before it
+// commits: one that leaves a row pointing nowhere fails and leaves nothing behind.
+TEST_F(StoreTest, AMigrationThatLeavesABrokenForeignKeyIsRolledBack) {
+    auto db = open();
+    (void)Migrator(db, builtin_).migrate();
+    auto migrations = builtin_;
+    migrations.push_back({builtin_.back().version + 1, "orphan",
+                          "CREATE TABLE parent (id INTEGER PRIMARY KEY);\n"
+                          "CREATE TABLE child (parent_id INTEGER REFERENCES parent (id));\n"
+                          "INSERT INTO child VALUES (5);\n",
+                          {},
+                          {}});
+    try {
+        (void)Migrator(db, migrations).migrate();
+        FAIL() << "an orphan row was committed";
+    } catch (const StoreError& e) {
+        EXPECT_NE(std::string(e.what()).find("foreign key points nowhere"), std::string::npos)
+            << e.what();
+    }
+    EXPECT_FALSE(db.has_table("child"));
+    int foreign_keys = 0;
+    db.session() << "PRAGMA foreign_keys", Poco::Data::Keywords::into(foreign_keys),
+        Poco::Data::Keywords::now;
+    EXPECT_EQ(foreign_keys, 1) << "foreign keys are on again after the migration";
+}
+
+TEST(MigrationFiles, AStepLineNamesTheStep) {
+    const std::array<EmbeddedFile, 2> files{
+        EmbeddedFile{"migrations/sqlite/0001_a.sql", "-- what it does\n-- step: refold_x\nSELECT 1;\n"},
+        EmbeddedFile{"migrations/sqlite/0002_b.sql", "SELECT 1; -- step: not_at_line_start\n"}};
+    const auto parsed = parse_migrations(files, "migrations/sqlite");
+    ASSERT_EQ(parsed.size(), 2u);
+    EXPECT_EQ(parsed[0].step_name, "refold_x");
+    EXPECT_EQ(parsed[1].step_name, "");
 }
 
 }  // namespace

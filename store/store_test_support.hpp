@@ -94,7 +94,9 @@ class TempFolder {
     return {version, "broken",
             "CREATE TABLE half_done (x INTEGER);\n"
             "INSERT INTO half_done VALUES (1);\n"
-            "INSERT INTO no_such_table VALUES (1);\n"};
+            "INSERT INTO no_such_table VALUES (1);\n",
+            {},
+            {}};
 }
 
 class StoreTest : public ::testing::Test {
