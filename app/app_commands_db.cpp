@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/app_commands.hpp"
+#include "consent/consent_migrations.hpp"
 #include "store/store_database.hpp"
 #include "store/store_migrate.hpp"
 
@@ -11,7 +12,8 @@ namespace {
 
 void migrate(Context& context) {
     auto& db = context.database();
-    store::Migrator migrator(db, store::builtin_migrations(db.backend()));
+    store::Migrator migrator(
+        db, consent::builtin_migrations(db.backend(), context.settings().purposes));
     const auto applied = migrator.migrate();
     for (const auto& m : applied) {
         fmt::print("applied {:04} {}\n", m.version, m.name);

@@ -237,6 +237,14 @@ Result<std::string, std::string> normalise_domain(std::string_view given) {
 
 }  // namespace
 
+std::string fold_address(const EmailAddress& address) {
+    std::string folded = address.text();
+    std::transform(folded.begin(), folded.end(), folded.begin(), [](char c) {
+        return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    });
+    return folded;
+}
+
 Result<EmailAddress, std::string> normalise_address(std::string_view given) {
     const std::string_view s = trim(given);
     if (s.empty()) return AddressResult::failure("address is empty");

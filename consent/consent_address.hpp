@@ -6,9 +6,9 @@
 // Decisions:
 // - surrounding spaces and tabs are trimmed; a line break or other control character anywhere
 //   is rejected, not trimmed: in an address it is a broken import or a header injection;
-// - the local part is kept exactly as written (case and quotes included): RFC 5321 2.4 lets
-//   the receiving domain decide what case means (suppression keys fold case, see
-//   consent_suppression_key.hpp);
+// - the local part is kept exactly as written (case and quotes included) for sending: RFC 5321
+//   2.4 lets the receiving domain decide what case means. Who the address belongs to is
+//   decided by fold_address() below, which ignores case;
 // - non-ASCII local parts (RFC 6531 SMTPUTF8) are rejected. Mail to them can only be sent when
 //   the relay and every hop after it offer SMTPUTF8, which we cannot know at import time, so
 //   accepting them would turn a clear import error into a silent failure at send time; and
@@ -37,5 +37,15 @@ struct EmailAddress {
 
 // The reason is a short phrase such as "local part longer than 64 octets".
 [[nodiscard]] Result<EmailAddress, std::string> normalise_address(std::string_view given);
+
+// The identity of a normalised address: the whole address in lower case, local part included.
+// One person is one contact whatever capitalisation they or a source system use: every large
+// mailbox provider ignores case in local parts, and a withdrawal or suppression must not be
+// dodged by writing Anna@ instead of anna@. The cost, two genuinely distinct mailboxes that
+// differ only in case sharing one contact, errs on the side of not mailing. ASCII only, with
+// no locale: a normalised address is ASCII (non-ASCII local parts are refused, domains are
+// A-labels). Contacts are keyed by it (contacts.folded_address) and suppression keys hash it.
+// No provider-specific folding (dots, +tags): that would guess at other people's mail systems.
+[[nodiscard]] std::string fold_address(const EmailAddress& address);
 
 }  // namespace brevduva::consent

@@ -214,13 +214,13 @@ struct SqliteNewContacts::Statements {
     explicit Statements(sqlite3* handle)
         : organisations(handle, "organisations"),
           lists(handle, "lists"),
-          existing(handle, "SELECT id FROM contacts WHERE address = ?1"),
+          existing(handle, "SELECT id FROM contacts WHERE folded_address = ?1"),
           next_contact(handle, next_id_query("contacts")),
           next_event(handle, next_id_query("consent_events")),
           contacts(handle,
-                   "INSERT INTO contacts (id, address, address_given, name, phone,"
+                   "INSERT INTO contacts (id, address, folded_address, address_given, name, phone,"
                    " postal_address, organisation_id, locale, attributes, created_at, updated_at)",
-                   11),
+                   12),
           members(handle, "INSERT INTO list_members (list_id, contact_id, added_at)", 3,
                   " ON CONFLICT DO NOTHING"),
           events(handle,
@@ -256,7 +256,7 @@ struct SqliteNewContacts::Statements {
     Gathered members;
     Gathered events;
     Gathered states;
-    std::unordered_set<std::string> gathered_addresses;
+    std::unordered_set<std::string> gathered_folded;
     std::optional<ContactId> next_contact_id;  // valid until the next flush
     std::optional<std::int64_t> next_event_id;
     TimePoint time_of;
@@ -292,31 +292,33 @@ SqliteNewContacts::~SqliteNewContacts() {
 std::optional<ContactId> SqliteNewContacts::create(const ContactUpdate& update, TimePoint now) {
     auto& s = *statements_;
     if (s.contacts.full() || s.members.full() || s.events.full() || s.states.full()) flush();
-    std::string address = update.address.text();
-    if (s.gathered_addresses.contains(address) || s.existing.text(1, address).run()) {
+    std::string folded = fold_address(update.address);
+    if (s.gathered_folded.contains(folded) || s.existing.text(1, folded).run()) {
         flush();
         return std::nullopt;
     }
     const std::string& time = s.stored_now(now);
     const ContactId id = Statements::take(s.next_contact_id, s.next_contact);
+    const std::string address = update.address.text();
     Value* v = s.contacts.add();
     v[0].set(id);
     v[1].set(std::string_view(address));
-    v[2].set(update.address_given.empty() ? std::string_view(address)
+    v[2].set(std::string_view(folded));
+    v[3].set(update.address_given.empty() ? std::string_view(address)
                                           : std::string_view(update.address_given));
-    v[3].set(update.name ? std::string_view(*update.name) : std::string_view());
-    v[4].set(update.phone ? std::string_view(*update.phone) : std::string_view());
-    v[5].set(update.postal_address ? std::string_view(*update.postal_address) : std::string_view());
+    v[4].set(update.name ? std::string_view(*update.name) : std::string_view());
+    v[5].set(update.phone ? std::string_view(*update.phone) : std::string_view());
+    v[6].set(update.postal_address ? std::string_view(*update.postal_address) : std::string_view());
     if (update.organisation && !update.organisation->empty()) {
-        v[6].set(s.organisations.id(*update.organisation, time));
+        v[7].set(s.organisations.id(*update.organisation, time));
     } else {
-        v[6].set_null();
+        v[7].set_null();
     }
-    v[7].set(update.locale ? std::string_view(*update.locale) : std::string_view("sv"));
-    v[8].set(update.attributes ? std::string_view(*update.attributes) : std::string_view("{}"));
-    v[9].set(std::string_view(time));
+    v[8].set(update.locale ? std::string_view(*update.locale) : std::string_view("sv"));
+    v[9].set(update.attributes ? std::string_view(*update.attributes) : std::string_view("{}"));
     v[10].set(std::string_view(time));
-    s.gathered_addresses.insert(std::move(address));
+    v[11].set(std::string_view(time));
+    s.gathered_folded.insert(std::move(folded));
     return id;
 }
 
@@ -377,7 +379,7 @@ void SqliteNewContacts::flush() {
     s.members.write();
     s.events.write();
     s.states.write();
-    s.gathered_addresses.clear();
+    s.gathered_folded.clear();
     s.next_contact_id.reset();
     s.next_event_id.reset();
 }

@@ -47,7 +47,8 @@ using ContactId = std::int64_t;
 
 struct Contact {
     ContactId id = 0;
-    std::string address;        // normalised (consent_address.hpp), unique
+    std::string address;        // normalised (consent_address.hpp), as written: for sending
+                                // (fold_address() of it is unique: the contact's identity)
     std::string address_given;  // as it arrived, for the person's own export
     std::string name;
     std::string phone;
@@ -63,7 +64,9 @@ struct Contact {
 // What an import row, the API or an admin command knows about a contact. Unset fields keep
 // what is stored (merge, not replace); an empty string clears a field.
 struct ContactUpdate {
-    EmailAddress address;       // already normalised: the key
+    // Already normalised; the key is fold_address() of it, so any capitalisation finds the same
+    // contact. A new contact is stored with it as given; an existing one keeps its address.
+    EmailAddress address;
     std::string address_given;  // stored as given; empty: address.text()
     std::optional<std::string> name;
     std::optional<std::string> phone;

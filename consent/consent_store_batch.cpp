@@ -26,7 +26,9 @@ std::unordered_map<ContactId, GateFacts> load_gate_facts(SuppressionStore& suppr
                         in + ")",
         into(contact_ids), into(addresses), into(names), into(organisations), into(locales),
         into(attributes), now;
-    std::unordered_map<std::string, ContactId> by_key;
+    // A key to every contact of the batch it matches: contacts are one per folded address, as
+    // keys are, but a key matching two contacts must reach both, never only the first.
+    std::unordered_map<std::string, std::vector<ContactId>> by_key;
     std::string keys;
     for (std::size_t i = 0; i < contact_ids.size(); ++i) {
         GateFacts& f = facts[contact_ids[i]];
@@ -38,8 +40,9 @@ std::unordered_map<ContactId, GateFacts> load_gate_facts(SuppressionStore& suppr
         f.contact.attributes = attributes[i];
         // Keys are 64 hex digits made here, never text from outside: safe to inline.
         std::string key = suppressions.key_for(detail::stored_address(addresses[i]));
-        keys += fmt::format("{}'{}'", keys.empty() ? "" : ",", key);
-        by_key.emplace(std::move(key), contact_ids[i]);
+        auto& matching = by_key[key];
+        if (matching.empty()) keys += fmt::format("{}'{}'", keys.empty() ? "" : ",", key);
+        matching.push_back(contact_ids[i]);
     }
     if (facts.empty()) return facts;
 
@@ -72,8 +75,10 @@ std::unordered_map<ContactId, GateFacts> load_gate_facts(SuppressionStore& suppr
             throw store::StoreError(
                 fmt::format("a suppression has the unknown reason '{}'", reasons[i]));
         }
-        facts[by_key.at(found_keys[i])].suppressions.push_back(
-            {*reason, scopes[i], detail::read_stored_time(times[i])});
+        for (const ContactId contact : by_key.at(found_keys[i])) {
+            facts[contact].suppressions.push_back(
+                {*reason, scopes[i], detail::read_stored_time(times[i])});
+        }
     }
     return facts;
 }

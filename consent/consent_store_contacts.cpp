@@ -133,7 +133,7 @@ ContactStore::ContactStore(store::Database& db, std::span<const PurposeSettings>
     : db_(db), purposes_(purposes.begin(), purposes.end()) {}
 
 std::optional<Contact> ContactStore::find(const EmailAddress& address) {
-    return find_where(db_, "WHERE c.address = $1", address.text());
+    return find_where(db_, "WHERE c.folded_address = $1", fold_address(address));
 }
 
 std::optional<Contact> ContactStore::find(ContactId id) {
@@ -181,12 +181,13 @@ ContactId ContactStore::write_contact(ContactId id, const Contact& c, TimePoint 
                 postal = c.postal_address, locale = c.locale, attributes = c.attributes,
                 time = stored_time(when);
     if (id == 0) {
-        db_.session() << "INSERT INTO contacts (address, address_given, name, phone,"
-                         " postal_address, organisation_id, locale, attributes, created_at,"
-                         " updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)"
-                         " RETURNING id",
-            use(address), use(given), use(name), use(phone), use(postal), use(organisation),
-            use(locale), use(attributes), use(time), into(id), now;
+        std::string folded = fold_address(detail::stored_address(address));
+        db_.session() << "INSERT INTO contacts (address, folded_address, address_given, name,"
+                         " phone, postal_address, organisation_id, locale, attributes,"
+                         " created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+                         " $10, $10) RETURNING id",
+            use(address), use(folded), use(given), use(name), use(phone), use(postal),
+            use(organisation), use(locale), use(attributes), use(time), into(id), now;
         return id;
     }
     db_.session() << "UPDATE contacts SET address_given = $1, name = $2, phone = $3,"

@@ -42,6 +42,8 @@ void erase_contact(store::Database& db, std::int64_t contact, std::int64_t organ
     report.list_memberships = delete_counted(db, "list_members", "contact_id = $1", contact);
     report.consent_states = delete_counted(db, "consent_state", "contact_id = $1", contact);
     report.consent_events = delete_counted(db, "consent_events", "contact_id = $1", contact);
+    // Ids and counts only, but of this person's history: they go with it.
+    (void)delete_counted(db, "contact_merges", "contact_id = $1", contact);
     db.session() << "DELETE FROM contacts WHERE id = $1", use(contact), now;
     if (organisation != 0 &&
         count_for(db, "SELECT count(*) FROM contacts WHERE organisation_id = $1", organisation) ==
@@ -91,10 +93,11 @@ ErasureReport erase(SuppressionStore& suppressions, const EmailAddress& address,
     ErasureReport report;
     {
         store::Transaction transaction(db, store::Transaction::Intent::write);
-        std::string text = address.text();
+        std::string folded = fold_address(address);
         std::vector<std::int64_t> ids, organisations;
-        db.session() << "SELECT id, COALESCE(organisation_id, 0) FROM contacts WHERE address = $1",
-            use(text), into(ids), into(organisations), now;
+        db.session() << "SELECT id, COALESCE(organisation_id, 0) FROM contacts"
+                        " WHERE folded_address = $1",
+            use(folded), into(ids), into(organisations), now;
         if (!ids.empty()) {
             report.contact_found = true;
             erase_contact(db, ids.front(), organisations.front(), report);

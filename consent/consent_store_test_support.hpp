@@ -14,6 +14,7 @@
 
 #include "consent/consent_store.hpp"
 #include "store/store_database.hpp"
+#include "consent/consent_migrations.hpp"
 #include "store/store_migrate.hpp"
 
 namespace brevduva::consent::test {
@@ -37,7 +38,7 @@ class StoreFixture : public ::testing::Test {
         : folder_(fs::temp_directory_path() / fmt::format("brevduva-consent-test-{}-{:08x}",
                                                           ::getpid(), std::random_device{}())),
           db_(open()) {
-        store::Migrator migrator(db_, store::builtin_migrations(store::Backend::sqlite));
+        store::Migrator migrator(db_, builtin_migrations(store::Backend::sqlite, purposes_));
         (void)migrator.migrate();
     }
     ~StoreFixture() override {

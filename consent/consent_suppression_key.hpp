@@ -3,12 +3,9 @@
 // checklist G-76). A plain hash would be personal data still: addresses are guessable, so the
 // hash is HMAC-SHA256 under a secret kept outside the database. Pure.
 //
-// What is hashed: the normalised address (consent_address.hpp: A-label domain) lower-cased as
-// a whole, local part included. RFC 5321 lets a receiving domain treat local parts case-
-// sensitively, but mailbox providers do not, and a suppression must not be dodged by writing
-// Anna@ instead of anna@; the cost, two genuinely distinct mailboxes differing only in case
-// sharing one suppression, errs on the side of not mailing. No provider-specific folding
-// (dots, +tags) is done: that would guess at other people's mail systems.
+// What is hashed: fold_address() of the normalised address (consent_address.hpp), the same
+// identity that keys contacts, so that a contact and its suppressions can never disagree about
+// who is meant, whatever the capitalisation.
 #pragma once
 
 #include <string>

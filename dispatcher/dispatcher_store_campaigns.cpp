@@ -323,7 +323,8 @@ consent::Result<CampaignStore::Queued, std::string> CampaignStore::queue(Campaig
                          " SELECT $1, contact_id, $2, $3 FROM (" +
                              members +
                              " AND m.contact_id > $4 AND m.contact_id <= $5) audience"
-                             " WHERE true ON CONFLICT (campaign_id, contact_id) DO NOTHING",
+                             " WHERE true ON CONFLICT (campaign_id, contact_id)"
+                             " WHERE merged_from IS NULL DO NOTHING",
             use(id), use(due), use(updated), use(after), use(upto), now;
         transaction.commit();
         after = upto;

@@ -23,6 +23,7 @@
 #include "consent/consent_store.hpp"
 #include "dispatcher/dispatcher_store.hpp"
 #include "store/store_database.hpp"
+#include "consent/consent_migrations.hpp"
 #include "store/store_migrate.hpp"
 #include "store/store_time.hpp"
 
@@ -60,7 +61,8 @@ class DispatchStoreTest : public ::testing::Test {
         : folder_(fs::temp_directory_path() / fmt::format("brevduva-dispatcher-test-{}-{:08x}",
                                                           ::getpid(), std::random_device{}())),
           db_(open()) {
-        store::Migrator migrator(db_, store::builtin_migrations(db_.backend()));
+        store::Migrator migrator(
+            db_, consent::builtin_migrations(db_.backend(), config::Settings::default_purposes()));
         (void)migrator.migrate();
         write_template(template_folder());
     }

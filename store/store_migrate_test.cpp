@@ -233,6 +233,18 @@ TEST_F(StoreTest, DatabaseWithAnotherHistoryIsRefused) {
 namespace brevduva::store::test {
 namespace {
 
+// A migration that names a step nobody attached is refused before anything is applied: the
+// schema would otherwise say a version whose work was only half done.
+TEST_F(StoreTest, AMigrationWhoseStepIsNotAttachedIsRefusedBeforeAnything) {
+    auto db = open();
+    auto migrations = builtin_migrations(Backend::sqlite);
+    ASSERT_TRUE(std::any_of(migrations.begin(), migrations.end(),
+                            [](const Migration& m) { return !m.step_name.empty(); }))
+        << "a built-in migration names its step in a '-- step:' line";
+    EXPECT_THROW((void)Migrator(db, migrations).migrate(), std::logic_error);
+    EXPECT_FALSE(db.has_table("instance"));
+}
+
 // A step runs once every migration's SQL is in (it is the component's current code, which
 // reads the newest schema), in a transaction of its own; one that fails stays owed, the
 // database counts as behind, and the next migrate runs it.

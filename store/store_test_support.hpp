@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "config/config_settings.hpp"
+#include "consent/consent_migrations.hpp"
 #include "store/store_database.hpp"
 #include "store/store_migrate.hpp"
 
@@ -105,7 +107,10 @@ class StoreTest : public ::testing::Test {
     [[nodiscard]] Database open() const { return Database::open_sqlite(db_path(), busy_timeout); }
 
     TempFolder folder_;
-    std::vector<Migration> builtin_ = builtin_migrations(Backend::sqlite);
+    // With the steps consent/ attaches: some migrations need them, and a store without them
+    // refuses to migrate.
+    std::vector<Migration> builtin_ =
+        consent::builtin_migrations(Backend::sqlite, config::Settings::default_purposes());
 };
 
 }  // namespace brevduva::store::test

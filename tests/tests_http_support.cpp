@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "consent/consent_migrations.hpp"
 #include "store/store_migrate.hpp"
 #include "store/store_time.hpp"
 
@@ -92,7 +93,7 @@ HttpFixture::HttpFixture(http::ListenerOptions options) {
         1, std::string("token-secret-0123456789abcdef0123456789abcdef"));
 
     auto db = open_database();
-    store::Migrator migrator(db, store::builtin_migrations(db.backend()));
+    store::Migrator migrator(db, consent::builtin_migrations(db.backend(), settings_.purposes));
     (void)migrator.migrate();
     consent::ContactStore contacts(db, settings_.purposes);
     consent::ContactUpdate update;
