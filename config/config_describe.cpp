@@ -130,6 +130,7 @@ void describe_access(Writer& w, const Settings& s) {
     w.value(1, "token_secret", describe_source(s.public_url.token_secret));
     w.section("consent");
     w.value(1, "suppression_secret", describe_source(s.consent.suppression_secret));
+    w.duration(1, "undo_window", s.consent.undo_window);
     w.section("http");
     w.value(1, "public_listener", listener(s.http.public_listener));
     w.value(1, "admin_listener", listener(s.http.admin_listener));

@@ -206,6 +206,12 @@ void read_consent(MapReader& r, ConsentSettings& out) {
                      "suppressed; it must never change");
     // 32 bytes, as for token_secret: the HMAC-SHA256 key as long as the hash it makes.
     r.secret("suppression_secret", out.suppression_secret, 32);
+    r.duration("undo_window", out.undo_window, std::chrono::milliseconds(0));
+    if (out.undo_window > std::chrono::hours(24 * 7)) {
+        r.problem("undo_window",
+                  "is longer than 7 days; the undo button is for a click made by mistake, "
+                  "re-subscribing later goes through the preference page");
+    }
 }
 
 bool is_loopback(const std::string& address) {

@@ -88,6 +88,10 @@ struct ConsentSettings {
     // suppressed). Unlike the token secret it never rotates: a new key would orphan every
     // suppression, and erased people would be mailed again.
     SecretSource suppression_secret;
+    // How long after an unsubscribe link's own withdrawal the undo button on its page may
+    // restore the consent. After it, or for a withdrawal that came from anywhere else, the
+    // person subscribes again through the preference page.
+    std::chrono::seconds undo_window{24 * 3600};
 };
 
 struct ListenerSettings {

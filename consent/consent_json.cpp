@@ -26,6 +26,8 @@ Object::Ptr event_json(const LedgerEntry& e) {
     out->set("evidence", evidence);
     out->set("actor", e.event.actor);
     out->set("recorded_at", stored_time(e.recorded_at));
+    out->set("delivery_id",
+             e.delivery_id != 0 ? Poco::Dynamic::Var(e.delivery_id) : Poco::Dynamic::Var());
     return out;
 }
 

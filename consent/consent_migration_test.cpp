@@ -128,7 +128,7 @@ void expect_nothing_lost(store::Database& db) {
     // Every event, unchanged, now under the contact that stays.
     EXPECT_EQ(count(db, "SELECT count(*) FROM consent_events"), 4);
     EXPECT_EQ(count(db, "SELECT count(*) FROM consent_events WHERE contact_id = 1 AND id IN "
-                        "(1, 2, 3)"),
+                        "(1, 2, 3) AND delivery_id IS NULL"),
               3);
     EXPECT_EQ(text(db, "SELECT occurred_at || ' ' || source || ' ' || evidence FROM "
                        "consent_events WHERE id = 2"),

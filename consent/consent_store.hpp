@@ -148,6 +148,9 @@ struct LedgerEntry {
     ConsentEvent event;  // event.id is the ledger id once appended (ignored by append)
     EventEvidence details;
     TimePoint recorded_at;  // set by append: when the row was written
+    // The delivery whose public link (unsubscribe, double opt-in) recorded the event; 0 for
+    // events from anywhere else.
+    std::int64_t delivery_id = 0;
 };
 
 struct Appended {

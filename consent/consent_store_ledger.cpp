@@ -63,13 +63,17 @@ std::int64_t insert_event(store::Database& db, const LedgerEntry& entry, TimePoi
                 actor = entry.event.actor;
     std::string at = stored_time(entry.event.at);
     std::string recorded_at = stored_time(recorded);
+    Poco::Nullable<std::int64_t> delivery;
+    if (entry.delivery_id != 0) delivery = entry.delivery_id;
     std::int64_t id = 0;
     db.session() << "INSERT INTO consent_events (contact_id, purpose, action, basis, source,"
                     " evidence, evidence_ip, evidence_user_agent, evidence_wording, actor,"
-                    " occurred_at, recorded_at)"
-                    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                    " occurred_at, recorded_at, delivery_id)"
+                    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                    " RETURNING id",
         use(contact), use(purpose), use(action), use(basis), use(source), use(evidence), use(ip),
-        use(agent), use(wording), use(actor), use(at), use(recorded_at), into(id), now;
+        use(agent), use(wording), use(actor), use(at), use(recorded_at), use(delivery), into(id),
+        now;
     return id;
 }
 

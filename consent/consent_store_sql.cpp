@@ -62,14 +62,16 @@ std::vector<LedgerEntry> read_events(store::Database& db, ContactId contact,
     std::vector<std::int64_t> ids;
     std::vector<std::string> purposes, actions, bases, sources, evidence, ips, agents, wordings,
         actors, occurred, recorded;
+    std::vector<Poco::Nullable<std::int64_t>> deliveries;
     std::string wanted(purpose);
     db.session() << "SELECT id, purpose, action, basis, source, evidence, evidence_ip,"
-                    " evidence_user_agent, evidence_wording, actor, occurred_at, recorded_at"
+                    " evidence_user_agent, evidence_wording, actor, occurred_at, recorded_at,"
+                    " delivery_id"
                     " FROM consent_events WHERE contact_id = $1 AND ($2 = '' OR purpose = $2)"
                     " ORDER BY occurred_at, id",
         use(contact), use(wanted), into(ids), into(purposes), into(actions), into(bases),
         into(sources), into(evidence), into(ips), into(agents), into(wordings), into(actors),
-        into(occurred), into(recorded), now;
+        into(occurred), into(recorded), into(deliveries), now;
     std::vector<LedgerEntry> entries;
     entries.reserve(ids.size());
     for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -84,6 +86,7 @@ std::vector<LedgerEntry> read_events(store::Database& db, ContactId contact,
                    sources[i], evidence[i], actors[i]};
         e.details = {ips[i], agents[i], wordings[i]};
         e.recorded_at = read_stored_time(recorded[i]);
+        e.delivery_id = deliveries[i].isNull() ? 0 : deliveries[i].value();
     }
     return entries;
 }

@@ -76,6 +76,7 @@ struct Listeners::State {
           admin_context{s,       admin_token, suppression_secret,       pool,
                         metrics, tracking,    s.http.max_request_bytes, options.clock} {
         public_context.options.max_body_bytes = s.http.max_request_bytes;
+        public_context.options.undo_window = s.consent.undo_window;
     }
 
     const config::Settings& settings;

@@ -153,10 +153,12 @@ std::string render_unsubscribed(const UnsubscribePage& p) {
             std::string(sv(l) ? "Klart. Du får inte längre e-post om "
                               : "Done. You will no longer receive e-mail about ") +
             escaped(purpose_label(l, p.purpose)) + ".</p>\n";
-    body += form_start(p.action_url);
-    body += "<input type=\"hidden\" name=\"action\" value=\"undo\">";
-    body += "<button type=\"submit\" class=\"secondary\">" + std::string(sv(l) ? "Ångra" : "Undo") +
-            "</button></form>\n";
+    if (p.can_undo) {
+        body += form_start(p.action_url);
+        body += "<input type=\"hidden\" name=\"action\" value=\"undo\">";
+        body += "<button type=\"submit\" class=\"secondary\">" +
+                std::string(sv(l) ? "Ångra" : "Undo") + "</button></form>\n";
+    }
     body += preferences_link(l, p.preferences_url);
     return page(l, sv(l) ? "Du är avregistrerad" : "You are unsubscribed", body);
 }
@@ -171,6 +173,24 @@ std::string render_resubscribed(const UnsubscribePage& p) {
             escaped(purpose_label(l, p.purpose)) + ".</p>\n";
     body += preferences_link(l, p.preferences_url);
     return page(l, sv(l) ? "Ångrat" : "Undone", body);
+}
+
+std::string render_undo_refused(const UnsubscribePage& p) {
+    const Language l = p.language;
+    std::string body = address_line(l, p.address);
+    body += "<p id=\"refused\">" +
+            std::string(sv(l) ? "Det går inte att ångra härifrån. Ångra fungerar bara en kort "
+                                "stund efter att du avregistrerat dig med just den här länken. "
+                                "Vill du åter få e-post om "
+                              : "This cannot be undone from here. Undo works only for a short "
+                                "while after you unsubscribed with this very link. To receive "
+                                "e-mail about ") +
+            escaped(purpose_label(l, p.purpose)) +
+            std::string(sv(l) ? ", väljer du det bland dina inställningar."
+                              : " again, choose it in your preferences.") +
+            "</p>\n";
+    body += preferences_link(l, p.preferences_url);
+    return page(l, sv(l) ? "Kan inte ångras här" : "Cannot be undone here", body);
 }
 
 std::string render_preferences(const PreferencesPage& p) {

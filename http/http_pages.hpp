@@ -30,12 +30,16 @@ struct UnsubscribePage {
     std::string purpose;
     std::string action_url;       // this page's own URL (the form posts here)
     std::string preferences_url;  // the preference centre for the same person
+    bool can_undo = false;        // this link's own withdrawal, within the undo window
 };
 [[nodiscard]] std::string render_unsubscribe(const UnsubscribePage& page);
-// After the POST: what was done, an undo button (posts action=undo) and the preferences link.
+// After the POST: what was done, an undo button (posts action=undo) when can_undo, and the
+// preferences link.
 [[nodiscard]] std::string render_unsubscribed(const UnsubscribePage& page);
 // After the undo.
 [[nodiscard]] std::string render_resubscribed(const UnsubscribePage& page);
+// An undo that is not (or no longer) possible from this link: why, and the preferences link.
+[[nodiscard]] std::string render_undo_refused(const UnsubscribePage& page);
 
 struct PurposeChoice {
     std::string purpose;

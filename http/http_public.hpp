@@ -37,6 +37,7 @@ struct PublicOptions {
     std::size_t max_uri_bytes = 2048;
     std::size_t max_header_bytes = 16 * 1024;
     std::chrono::hours confirm_token_age{24 * 30};  // a double opt-in link older is refused
+    std::chrono::seconds undo_window{24 * 3600};    // consent.undo_window
     // Added to the niceness of each request thread when it serves its first request, so that
     // the one tracking writer is not starved by many busy request threads (0: unchanged).
     int request_thread_nice = 5;

@@ -4,6 +4,8 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <set>
 
 #include "http/http_pages.hpp"
@@ -109,11 +111,27 @@ void serve_unsubscribe(PublicRequest& r) {
     }
     const FormFields form = parse_form(r.request, *body);
     const auto now = r.context.clock();
+    // The message whose link this is: what the withdrawal records, and what an undo must match.
+    const auto delivery = static_cast<std::int64_t>(
+        std::min<std::uint64_t>(subject->claims.delivery_id, INT64_MAX));
+    const auto window = r.context.options.undo_window;
     if (form.action == "undo" && !form.one_click) {
         r.context.metrics.hit(HitKind::unsubscribe_undo);
-        consent.restore(subject->contact, *subject->purpose, source_unsubscribe_link,
-                        evidence_for(r, "unsubscribe done page", language, "undo button"), now);
-        send_page(r.response, HTTPResponse::HTTP_OK, render_resubscribed(page), false);
+        const auto verdict =
+            consent.undo(subject->contact, *subject->purpose, delivery,
+                         evidence_for(r, "unsubscribe done page", language, "undo button"), now,
+                         window);
+        // Pressed twice: the first press restored it, and the second finds nothing to undo.
+        const bool restored = verdict == consent::UndoVerdict::allowed ||
+                              (verdict == consent::UndoVerdict::nothing_to_undo &&
+                               consent.receives(subject->contact, *subject->purpose, now));
+        if (restored) {
+            send_page(r.response, HTTPResponse::HTTP_OK, render_resubscribed(page), false);
+        } else {
+            spdlog::info("contact {}: undo for {} refused ({})", subject->contact.id,
+                         subject->purpose->name, consent::to_string(verdict));
+            send_page(r.response, HTTPResponse::HTTP_CONFLICT, render_undo_refused(page), false);
+        }
         return;
     }
     r.context.metrics.hit(form.one_click ? HitKind::one_click : HitKind::unsubscribe);
@@ -122,11 +140,13 @@ void serve_unsubscribe(PublicRequest& r) {
             ? evidence_for(r, "one-click", language, "List-Unsubscribe=One-Click (RFC 8058)")
             : evidence_for(r, "unsubscribe page", language, "unsubscribe button");
     const bool changed = consent.withdraw(subject->contact, *subject->purpose,
-                                          source_unsubscribe_link, evidence, now);
+                                          source_unsubscribe_link, evidence, now, delivery);
     if (changed) {
         spdlog::info("contact {} unsubscribed from {} (campaign {})", subject->contact.id,
                      subject->purpose->name, subject->claims.campaign_id);
     }
+    page.can_undo = consent.judge_undo(subject->contact, *subject->purpose, delivery, now,
+                                       window) == consent::UndoVerdict::allowed;
     // 200 with the page itself: never a redirect (RFC 8058 §3.1).
     send_page(r.response, HTTPResponse::HTTP_OK, render_unsubscribed(page), false);
 }
@@ -193,8 +213,11 @@ void serve_confirm(PublicRequest& r) {
         return;
     }
     r.context.metrics.hit(HitKind::confirm);
+    const auto delivery = static_cast<std::int64_t>(
+        std::min<std::uint64_t>(subject->claims.delivery_id, INT64_MAX));
     if (!consent.confirm(subject->contact, *subject->purpose,
-                         evidence_for(r, "double opt-in page", language, "confirm button"), now)) {
+                         evidence_for(r, "double opt-in page", language, "confirm button"), now,
+                         delivery)) {
         return serve_not_found(r);
     }
     send_page(r.response, HTTPResponse::HTTP_OK, render_confirmed(page), false);

@@ -59,7 +59,8 @@ std::optional<consent::ConsentState> RecipientConsent::state(const consent::Cont
 void RecipientConsent::append(const consent::Contact& contact,
                               const config::PurposeSettings& purpose, consent::Action action,
                               config::LawfulBasis basis, std::string_view source,
-                              const ActionEvidence& evidence, consent::TimePoint now) {
+                              const ActionEvidence& evidence, consent::TimePoint now,
+                              std::int64_t delivery_id) {
     consent::LedgerEntry entry;
     entry.contact_id = contact.id;
     entry.event.purpose = purpose.name;
@@ -70,6 +71,7 @@ void RecipientConsent::append(const consent::Contact& contact,
     entry.event.evidence = evidence.note;
     entry.event.actor = recipient_actor;
     entry.details = {evidence.ip, evidence.user_agent, evidence.wording};
+    entry.delivery_id = delivery_id;
     auto appended = ledger_.append(entry);
     if (!appended) {
         throw std::runtime_error("a consent event could not be recorded: " +
@@ -81,12 +83,13 @@ bool RecipientConsent::withdraw_in_transaction(const consent::Contact& contact,
                                                const config::PurposeSettings& purpose,
                                                std::string_view source,
                                                const ActionEvidence& evidence,
-                                               consent::TimePoint now) {
+                                               consent::TimePoint now, std::int64_t delivery_id) {
     bool changed = false;
     const auto current = state(contact, purpose.name);
     if (current && is_current(*current)) {
         append(contact, purpose, consent::Action::withdraw,
-               current->basis.value_or(config::LawfulBasis::consent), source, evidence, now);
+               current->basis.value_or(config::LawfulBasis::consent), source, evidence, now,
+               delivery_id);
         changed = true;
     }
     const consent::Suppression suppression{consent::SuppressionReason::unsubscribed, purpose.name,
@@ -99,7 +102,7 @@ bool RecipientConsent::restore_in_transaction(const consent::Contact& contact,
                                               const config::PurposeSettings& purpose,
                                               std::string_view source,
                                               const ActionEvidence& evidence,
-                                              consent::TimePoint now) {
+                                              consent::TimePoint now, std::int64_t delivery_id) {
     bool changed = false;
     const std::string key = key_of(contact);
     // Only the suppression this purpose's unsubscription made is lifted: a complaint, a hard
@@ -120,7 +123,7 @@ bool RecipientConsent::restore_in_transaction(const consent::Contact& contact,
         if (!consent_allowed && allowed.empty()) return changed;
         append(contact, purpose, consent::Action::grant,
                consent_allowed ? config::LawfulBasis::consent : allowed.front(), source, evidence,
-               now);
+               now, delivery_id);
         changed = true;
     }
     return changed;
@@ -128,20 +131,66 @@ bool RecipientConsent::restore_in_transaction(const consent::Contact& contact,
 
 bool RecipientConsent::withdraw(const consent::Contact& contact,
                                 const config::PurposeSettings& purpose, std::string_view source,
-                                const ActionEvidence& evidence, consent::TimePoint now) {
+                                const ActionEvidence& evidence, consent::TimePoint now,
+                                std::int64_t delivery_id) {
     store::Transaction transaction(db_);
-    const bool changed = withdraw_in_transaction(contact, purpose, source, evidence, now);
+    const bool changed =
+        withdraw_in_transaction(contact, purpose, source, evidence, now, delivery_id);
     transaction.commit();
     return changed;
 }
 
-bool RecipientConsent::restore(const consent::Contact& contact,
-                               const config::PurposeSettings& purpose, std::string_view source,
-                               const ActionEvidence& evidence, consent::TimePoint now) {
+consent::UndoVerdict RecipientConsent::judge_undo(const consent::Contact& contact,
+                                                  const config::PurposeSettings& purpose,
+                                                  std::int64_t delivery_id, consent::TimePoint now,
+                                                  std::chrono::seconds window) {
+    const auto history = ledger_.history(contact.id);
+    const auto suppressions = suppressions_.for_key(key_of(contact));
+    return consent::judge_undo(history, suppressions, purpose.name, delivery_id, now, window);
+}
+
+consent::UndoVerdict RecipientConsent::undo(const consent::Contact& contact,
+                                            const config::PurposeSettings& purpose,
+                                            std::int64_t delivery_id,
+                                            const ActionEvidence& evidence,
+                                            consent::TimePoint now, std::chrono::seconds window) {
     store::Transaction transaction(db_);
-    const bool changed = restore_in_transaction(contact, purpose, source, evidence, now);
+    const auto verdict = judge_undo(contact, purpose, delivery_id, now, window);
+    if (verdict == consent::UndoVerdict::allowed) {
+        restore_what_the_link_withdrew(contact, purpose, delivery_id, evidence, now);
+    }
     transaction.commit();
-    return changed;
+    return verdict;
+}
+
+// The purpose as it stood before the link's withdrawal comes back: a grant of the same basis
+// and, when that grant had been confirmed, its confirmation, both with the undo's evidence;
+// and the suppression the withdrawal added is lifted (judge_undo allowed no other).
+void RecipientConsent::restore_what_the_link_withdrew(const consent::Contact& contact,
+                                                      const config::PurposeSettings& purpose,
+                                                      std::int64_t delivery_id,
+                                                      const ActionEvidence& evidence,
+                                                      consent::TimePoint now) {
+    const consent::ContactFacts facts{!contact.organisation.empty()};
+    std::vector<consent::ConsentEvent> events = ledger_.events(contact.id);
+    const auto withdrawal = consent::fold(events, purpose, facts).last_event_id;
+    std::erase_if(events, [&](const auto& e) { return e.id == withdrawal; });
+    const consent::ConsentState before = consent::fold(events, purpose, facts);
+    (void)suppressions_.remove(key_of(contact), purpose.name);
+    append(contact, purpose, consent::Action::grant,
+           before.basis.value_or(config::LawfulBasis::consent), source_unsubscribe_link, evidence,
+           now, delivery_id);
+    if (before.confirmed_at) {
+        append(contact, purpose, consent::Action::confirm,
+               before.basis.value_or(config::LawfulBasis::consent), source_unsubscribe_link,
+               evidence, now, delivery_id);
+    }
+}
+
+bool RecipientConsent::receives(const consent::Contact& contact,
+                                const config::PurposeSettings& purpose, consent::TimePoint now) {
+    const auto decision = eligibility_.check(contact, purpose, now);
+    return decision.send || decision.reason.kind == consent::SkipKind::unconfirmed;
 }
 
 std::vector<PurposeStatus> RecipientConsent::statuses(const consent::Contact& contact,
@@ -149,10 +198,9 @@ std::vector<PurposeStatus> RecipientConsent::statuses(const consent::Contact& co
     std::vector<PurposeStatus> out;
     const auto states = ledger_.states(contact.id);
     for (const auto& purpose : purposes_) {
-        const auto decision = eligibility_.check(contact, purpose, now);
         PurposeStatus status;
         status.purpose = purpose.name;
-        status.on = decision.send || decision.reason.kind == consent::SkipKind::unconfirmed;
+        status.on = receives(contact, purpose, now);
         status.switchable = is_marketing_purpose(purpose.name);
         for (const auto& s : states) {
             if (s.purpose == purpose.name && s.basis && is_current(s)) {
@@ -175,9 +223,11 @@ int RecipientConsent::apply_preferences(const consent::Contact& contact,
         const auto* p = purpose(status.purpose);
         const bool want = wanted.contains(status.purpose);
         if (want && !status.on) {
-            changed += restore_in_transaction(contact, *p, source_preference_page, evidence, now);
+            changed +=
+                restore_in_transaction(contact, *p, source_preference_page, evidence, now, 0);
         } else if (!want && status.on) {
-            changed += withdraw_in_transaction(contact, *p, source_preference_page, evidence, now);
+            changed +=
+                withdraw_in_transaction(contact, *p, source_preference_page, evidence, now, 0);
         }
     }
     transaction.commit();
@@ -191,7 +241,7 @@ int RecipientConsent::withdraw_all_marketing(const consent::Contact& contact,
     int changed = 0;
     for (const auto& p : purposes_) {
         if (!is_marketing_purpose(p.name)) continue;
-        changed += withdraw_in_transaction(contact, p, source_preference_page, evidence, now);
+        changed += withdraw_in_transaction(contact, p, source_preference_page, evidence, now, 0);
     }
     transaction.commit();
     return changed;
@@ -199,14 +249,15 @@ int RecipientConsent::withdraw_all_marketing(const consent::Contact& contact,
 
 bool RecipientConsent::confirm(const consent::Contact& contact,
                                const config::PurposeSettings& purpose,
-                               const ActionEvidence& evidence, consent::TimePoint now) {
+                               const ActionEvidence& evidence, consent::TimePoint now,
+                               std::int64_t delivery_id) {
     store::Transaction transaction(db_);
     const auto current = state(contact, purpose.name);
     if (!current || !is_current(*current)) return false;
     if (current->status == consent::ConsentStatus::pending) {
         append(contact, purpose, consent::Action::confirm,
                current->basis.value_or(config::LawfulBasis::consent), source_double_opt_in,
-               evidence, now);
+               evidence, now, delivery_id);
     }
     transaction.commit();
     return true;

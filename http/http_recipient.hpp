@@ -6,6 +6,7 @@
 // handlers pass the contact, the purpose and the evidence.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <set>
@@ -15,12 +16,13 @@
 
 #include "config/config_settings.hpp"
 #include "consent/consent_store.hpp"
+#include "consent/consent_undo.hpp"
 #include "store/store_database.hpp"
 
 namespace brevduva::http {
 
 // Ledger sources (ConsentEvent::source) of the recipient's own actions.
-inline constexpr std::string_view source_unsubscribe_link = "unsubscribe_link";
+using consent::source_unsubscribe_link;
 inline constexpr std::string_view source_preference_page = "preference_page";
 inline constexpr std::string_view source_double_opt_in = "double_opt_in_link";
 inline constexpr std::string_view recipient_actor = "recipient";
@@ -53,11 +55,29 @@ class RecipientConsent {
     [[nodiscard]] const config::PurposeSettings* purpose(std::uint64_t purpose_id);
     [[nodiscard]] const config::PurposeSettings* purpose(std::string_view name) const;
 
-    // True when something changed (an event or a new suppression).
+    // True when something changed (an event or a new suppression). delivery_id: the message
+    // whose link recorded it (0: none), kept with the event.
     bool withdraw(const consent::Contact& contact, const config::PurposeSettings& purpose,
-                  std::string_view source, const ActionEvidence& evidence, consent::TimePoint now);
-    bool restore(const consent::Contact& contact, const config::PurposeSettings& purpose,
-                 std::string_view source, const ActionEvidence& evidence, consent::TimePoint now);
+                  std::string_view source, const ActionEvidence& evidence, consent::TimePoint now,
+                  std::int64_t delivery_id = 0);
+
+    // The undo button of an unsubscribe link's page: restores the purpose (a grant, and the
+    // suppression that link's withdrawal added lifted) when consent::judge_undo allows it for
+    // that link (delivery_id) within `window`; otherwise changes nothing. One transaction.
+    consent::UndoVerdict undo(const consent::Contact& contact,
+                              const config::PurposeSettings& purpose, std::int64_t delivery_id,
+                              const ActionEvidence& evidence, consent::TimePoint now,
+                              std::chrono::seconds window);
+    // What undo() would answer now, without changing anything.
+    [[nodiscard]] consent::UndoVerdict judge_undo(const consent::Contact& contact,
+                                                  const config::PurposeSettings& purpose,
+                                                  std::int64_t delivery_id, consent::TimePoint now,
+                                                  std::chrono::seconds window);
+
+    // True when the purpose is on for the person now: the gate would send, or waits only for
+    // the double opt-in confirmation.
+    [[nodiscard]] bool receives(const consent::Contact& contact,
+                                const config::PurposeSettings& purpose, consent::TimePoint now);
 
     [[nodiscard]] std::vector<PurposeStatus> statuses(const consent::Contact& contact,
                                                       consent::TimePoint now);
@@ -72,20 +92,28 @@ class RecipientConsent {
     // Confirms a pending grant; true when the purpose is confirmed now (also when it already
     // was), false when there is nothing to confirm.
     bool confirm(const consent::Contact& contact, const config::PurposeSettings& purpose,
-                 const ActionEvidence& evidence, consent::TimePoint now);
+                 const ActionEvidence& evidence, consent::TimePoint now,
+                 std::int64_t delivery_id = 0);
 
   private:
     bool withdraw_in_transaction(const consent::Contact& contact,
                                  const config::PurposeSettings& purpose, std::string_view source,
-                                 const ActionEvidence& evidence, consent::TimePoint now);
+                                 const ActionEvidence& evidence, consent::TimePoint now,
+                                 std::int64_t delivery_id);
     bool restore_in_transaction(const consent::Contact& contact,
                                 const config::PurposeSettings& purpose, std::string_view source,
-                                const ActionEvidence& evidence, consent::TimePoint now);
+                                const ActionEvidence& evidence, consent::TimePoint now,
+                                std::int64_t delivery_id);
+    void restore_what_the_link_withdrew(const consent::Contact& contact,
+                                        const config::PurposeSettings& purpose,
+                                        std::int64_t delivery_id, const ActionEvidence& evidence,
+                                        consent::TimePoint now);
     [[nodiscard]] std::optional<consent::ConsentState> state(const consent::Contact& contact,
                                                              std::string_view purpose);
     void append(const consent::Contact& contact, const config::PurposeSettings& purpose,
                 consent::Action action, config::LawfulBasis basis, std::string_view source,
-                const ActionEvidence& evidence, consent::TimePoint now);
+                const ActionEvidence& evidence, consent::TimePoint now,
+                std::int64_t delivery_id);
     [[nodiscard]] std::string key_of(const consent::Contact& contact) const;
 
     store::Database& db_;

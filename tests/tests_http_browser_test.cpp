@@ -4,6 +4,7 @@
 // afterwards, and finds the event in the ledger.
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -21,10 +22,19 @@ struct Shown {
     int pages = 0;
 };
 
-Shown click_through(std::uint16_t port, const std::string& path,
-                    const std::vector<std::string>& selectors) {
-    std::vector<std::string> args{BREVDUVA_SOURCE_DIR "/tests/tools/browser_click.py",
-                                  "http://127.0.0.1:" + std::to_string(port) + path};
+// Where the tests leave screenshots of the pages for a person to look at (build/dev/tests/
+// screenshots when run by ctest).
+std::filesystem::path screenshot(const std::string& name) {
+    const std::filesystem::path folder = std::filesystem::current_path() / "screenshots";
+    std::filesystem::create_directories(folder);
+    return folder / (name + ".png");
+}
+
+Shown click_through(const std::string& url, const std::vector<std::string>& selectors,
+                    const std::vector<std::string>& options = {}) {
+    std::vector<std::string> args{BREVDUVA_SOURCE_DIR "/tests/tools/browser_click.py"};
+    args.insert(args.end(), options.begin(), options.end());
+    args.push_back(url);
     args.insert(args.end(), selectors.begin(), selectors.end());
     const auto result = run_process("/usr/bin/python3", args);
     if (result.exit_code != 0) throw std::runtime_error("browser_click failed: " + result.err);
@@ -33,6 +43,11 @@ Shown click_through(std::uint16_t port, const std::string& path,
     return {object->getValue<std::string>("title"), object->getValue<std::string>("url"),
             object->getValue<std::string>("text"), object->getValue<std::string>("html"),
             object->getValue<int>("pages")};
+}
+
+Shown click_through(std::uint16_t port, const std::string& path,
+                    const std::vector<std::string>& selectors) {
+    return click_through("http://127.0.0.1:" + std::to_string(port) + path, selectors);
 }
 
 bool have_chromium() { return std::filesystem::exists("/usr/bin/chromium"); }
@@ -62,6 +77,45 @@ TEST(HttpBrowser, UnsubscribeButtonThenUndo) {
     EXPECT_EQ(f.count("SELECT count(*) FROM suppressions"), 0);
     EXPECT_EQ(f.count("SELECT count(*) FROM consent_state WHERE purpose = 'product_marketing' "
                       "AND status = 'granted'"),
+              1);
+}
+
+// An undo pressed for a withdrawal that came from elsewhere (here an administrator's, after a
+// letter): the browser shows why it cannot be undone there and where to go instead, in the
+// contact's language, on a phone and on a desktop. The form is the done page's own undo form,
+// posted from a page of the test's, since the done page offers no undo button in this case.
+TEST(HttpBrowser, AnUndoThatCannotBeDoneSaysWhyAndWhereToGo) {
+    if (!have_chromium()) GTEST_SKIP() << "chromium is not installed (scripts/install-deps)";
+    HttpFixture f;
+    f.record("product_marketing", consent::Action::withdraw);
+    const std::string action = "http://127.0.0.1:" + std::to_string(f.public_port()) +
+                               f.path(TokenKind::unsubscribe);
+    const std::string form = "data:text/html,<form method=post action='" + action +
+                             "'><input type=hidden name=action value=undo>"
+                             "<button type=submit>undo</button></form>";
+    const std::int64_t events = f.count("SELECT count(*) FROM consent_events");
+    for (const std::string language : {"sv", "en"}) {
+        {
+            auto db = f.open_database();
+            db.execute_script("UPDATE contacts SET locale = '" + language + "'");
+        }
+        for (const int width : {390, 1280}) {
+            const auto name = fmt::format("undo-refused-{}-{}", language, width);
+            const Shown refused = click_through(
+                form, {"button[type=submit]"},
+                {fmt::format("--width={}", width), "--screenshot=" + screenshot(name).string()});
+            EXPECT_EQ(refused.pages, 2) << name;
+            EXPECT_NE(refused.text.find(language == "sv" ? "Det går inte att ångra härifrån"
+                                                         : "This cannot be undone from here"),
+                      std::string::npos)
+                << name << ": " << refused.text;
+            EXPECT_NE(refused.html.find("/p/"), std::string::npos) << "a way to the preferences";
+            EXPECT_TRUE(std::filesystem::file_size(screenshot(name)) > 1000) << name;
+        }
+    }
+    EXPECT_EQ(f.count("SELECT count(*) FROM consent_events"), events) << "nothing was recorded";
+    EXPECT_EQ(f.count("SELECT count(*) FROM consent_state WHERE purpose = 'product_marketing' "
+                      "AND status = 'withdrawn'"),
               1);
 }
 

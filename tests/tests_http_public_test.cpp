@@ -4,7 +4,11 @@
 // answer to a bad token, the page headers, and the rate limit.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "http/http_public.hpp"
@@ -226,23 +230,114 @@ TEST(HttpPublic, OneClickMultipart) {
                          boundary + "--\r\n");
 }
 
-TEST(HttpPublic, UndoGrantsAgainAndLiftsTheSuppression) {
+HttpRequestSpec form_post(const std::string& path, const std::string& action) {
+    return {"POST", path, {{"Content-Type", "application/x-www-form-urlencoded"}},
+            "action=" + action};
+}
+
+// The listener's clock, moved forward by the test.
+struct TestClock {
+    std::shared_ptr<std::atomic<std::int64_t>> ahead_seconds =
+        std::make_shared<std::atomic<std::int64_t>>(0);
+    http::ListenerOptions options() const {
+        auto o = HttpFixture::relaxed_options();
+        o.clock = [ahead = ahead_seconds] {
+            return std::chrono::system_clock::now() + std::chrono::seconds(ahead->load());
+        };
+        return o;
+    }
+};
+
+std::int64_t granted(HttpFixture& f) {
+    return f.count("SELECT count(*) FROM consent_state WHERE purpose = 'product_marketing' AND "
+                   "status = 'granted'");
+}
+
+TEST(HttpPublic, UndoRestoresWhatItsOwnLinkWithdrewWithinTheWindow) {
     HttpFixture f;
     const std::string path = f.path(TokenKind::unsubscribe);
-    const HttpRequestSpec unsubscribe{"POST",
-                                      path,
-                                      {{"Content-Type", "application/x-www-form-urlencoded"}},
-                                      "action=unsubscribe"};
-    ASSERT_EQ(http_request(f.public_port(), unsubscribe).status, 200);
+    const auto done = http_request(f.public_port(), form_post(path, "unsubscribe"));
+    ASSERT_EQ(done.status, 200);
+    EXPECT_NE(done.body.find("value=\"undo\""), std::string::npos) << "the page offers undo";
     EXPECT_EQ(f.count("SELECT count(*) FROM suppressions"), 1);
-    const auto undo = http_request(
-        f.public_port(),
-        {"POST", path, {{"Content-Type", "application/x-www-form-urlencoded"}}, "action=undo"});
-    EXPECT_EQ(undo.status, 200);
+    EXPECT_EQ(f.count("SELECT count(*) FROM consent_events WHERE action = 'withdraw' AND "
+                      "delivery_id = " + std::to_string(f.delivery_id)),
+              1)
+        << "the withdrawal records which message's link it came through";
+    for (int press = 0; press < 2; ++press) {
+        const auto undo = http_request(f.public_port(), form_post(path, "undo"));
+        EXPECT_EQ(undo.status, 200) << press;
+        EXPECT_NE(undo.body.find("id=\"done\""), std::string::npos) << undo.body;
+    }
     EXPECT_EQ(f.count("SELECT count(*) FROM suppressions"), 0);
-    EXPECT_EQ(f.count("SELECT count(*) FROM consent_state WHERE purpose = 'product_marketing' "
-                      "AND status = 'granted'"),
-              1);
+    EXPECT_EQ(granted(f), 1);
+}
+
+TEST(HttpPublic, UndoIsRefusedOnceTheWindowHasPassed) {
+    TestClock clock;
+    HttpFixture f(clock.options());
+    const std::string path = f.path(TokenKind::unsubscribe);
+    ASSERT_EQ(http_request(f.public_port(), form_post(path, "unsubscribe")).status, 200);
+    *clock.ahead_seconds = 24 * 3600 + 60;  // consent.undo_window is 24 h
+    const auto undo = http_request(f.public_port(), form_post(path, "undo"));
+    EXPECT_EQ(undo.status, 409);
+    EXPECT_NE(undo.body.find("id=\"refused\""), std::string::npos) << undo.body;
+    EXPECT_NE(undo.body.find("/p/"), std::string::npos) << "it points to the preference page";
+    EXPECT_EQ(f.count("SELECT count(*) FROM suppressions"), 1);
+    EXPECT_EQ(granted(f), 0);
+    // Still inside it, it would have worked: the refusal is the window's.
+    *clock.ahead_seconds = 23 * 3600;
+    EXPECT_EQ(http_request(f.public_port(), form_post(path, "undo")).status, 200);
+}
+
+TEST(HttpPublic, UndoNeverLiftsAWithdrawalOrSuppressionFromElsewhere) {
+    HttpFixture f;
+    const std::string path = f.path(TokenKind::unsubscribe);
+    const auto snapshot_now = [&] {
+        return std::pair(f.count("SELECT count(*) FROM consent_events"),
+                         f.count("SELECT count(*) FROM suppressions"));
+    };
+    // A withdrawal an administrator recorded (a letter, a phone call): the link has nothing of
+    // its own to undo, and its page offers no undo.
+    f.record("product_marketing", consent::Action::withdraw);
+    auto before = snapshot_now();
+    EXPECT_EQ(http_request(f.public_port(), form_post(path, "undo")).status, 409);
+    const auto page = http_request(f.public_port(), form_post(path, "unsubscribe"));
+    EXPECT_EQ(page.status, 200);
+    EXPECT_EQ(page.body.find("value=\"undo\""), std::string::npos) << page.body;
+    EXPECT_EQ(http_request(f.public_port(), form_post(path, "undo")).status, 409);
+    EXPECT_EQ(granted(f), 0);
+
+    // Granted again; withdrawn through another message's link: this link may not undo it.
+    f.record("product_marketing", consent::Action::grant);
+    {
+        auto db = f.open_database();
+        db.execute_script("DELETE FROM suppressions");
+    }
+    const std::string other = f.path(TokenKind::unsubscribe, 0, f.delivery_id + 1000);
+    ASSERT_EQ(http_request(f.public_port(), form_post(other, "unsubscribe")).status, 200);
+    before = snapshot_now();
+    EXPECT_EQ(http_request(f.public_port(), form_post(path, "undo")).status, 409);
+    EXPECT_EQ(snapshot_now(), before);
+
+    // Its own withdrawal, but a complaint arrived since: the complaint stands.
+    f.record("product_marketing", consent::Action::grant);
+    {
+        auto db = f.open_database();
+        db.execute_script("DELETE FROM suppressions");
+    }
+    ASSERT_EQ(http_request(f.public_port(), form_post(path, "unsubscribe")).status, 200);
+    {
+        auto db = f.open_database();
+        db.execute_script(
+            "INSERT INTO suppressions (address_key, purpose, reason, suppressed_at, actor) "
+            "SELECT address_key, '', 'complaint', suppressed_at, 'feedback loop' FROM "
+            "suppressions");
+    }
+    before = snapshot_now();
+    EXPECT_EQ(http_request(f.public_port(), form_post(path, "undo")).status, 409);
+    EXPECT_EQ(snapshot_now(), before);
+    EXPECT_EQ(granted(f), 0);
 }
 
 TEST(HttpPublic, HitsWithoutTrackingConsentAreCountedOnlyInAggregate) {

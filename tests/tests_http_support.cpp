@@ -154,12 +154,13 @@ void HttpFixture::record(const std::string& purpose, consent::Action action) {
     (void)ledger.append(entry).value();
 }
 
-std::string HttpFixture::token(consent::TokenKind kind, std::uint64_t link_id) const {
+std::string HttpFixture::token(consent::TokenKind kind, std::uint64_t link_id,
+                               std::uint64_t delivery) const {
     consent::TokenClaims claims;
     claims.kind = kind;
     claims.campaign_id = static_cast<std::uint64_t>(campaign_id);
     claims.contact_id = static_cast<std::uint64_t>(contact_id);
-    claims.delivery_id = static_cast<std::uint64_t>(delivery_id);
+    claims.delivery_id = delivery != 0 ? delivery : static_cast<std::uint64_t>(delivery_id);
     claims.link_id = link_id;
     claims.issued_at = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     if (kind == consent::TokenKind::unsubscribe || kind == consent::TokenKind::preferences ||
@@ -171,8 +172,9 @@ std::string HttpFixture::token(consent::TokenKind kind, std::uint64_t link_id) c
     return consent::mint(*keys_, claims);
 }
 
-std::string HttpFixture::path(consent::TokenKind kind, std::uint64_t link_id) const {
-    const std::string t = token(kind, link_id);
+std::string HttpFixture::path(consent::TokenKind kind, std::uint64_t link_id,
+                              std::uint64_t delivery) const {
+    const std::string t = token(kind, link_id, delivery);
     switch (kind) {
         case consent::TokenKind::open:
             return "/o/" + t + ".gif";

@@ -53,9 +53,12 @@ class HttpFixture {
     [[nodiscard]] const std::string& admin_token() const { return admin_token_; }
     [[nodiscard]] const TempDir& folder() const { return folder_; }
 
-    // A token for the seeded delivery (campaign, contact, delivery; purpose product_marketing).
-    [[nodiscard]] std::string token(consent::TokenKind kind, std::uint64_t link_id = 0) const;
-    [[nodiscard]] std::string path(consent::TokenKind kind, std::uint64_t link_id = 0) const;
+    // A token for the seeded delivery (campaign, contact, delivery; purpose product_marketing),
+    // or for another message to the same person when `delivery` is not 0.
+    [[nodiscard]] std::string token(consent::TokenKind kind, std::uint64_t link_id = 0,
+                                    std::uint64_t delivery = 0) const;
+    [[nodiscard]] std::string path(consent::TokenKind kind, std::uint64_t link_id = 0,
+                                   std::uint64_t delivery = 0) const;
 
     // A fresh connection to the database, for checking what the server wrote.
     [[nodiscard]] store::Database open_database() const;

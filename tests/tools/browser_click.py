@@ -2,16 +2,18 @@
 """Drive Debian's chromium (headless) like a person: open a page, click elements with the mouse,
 and print what the browser shows afterwards.
 
-    browser_click.py URL [SELECTOR ...]
+    browser_click.py [--width=PIXELS] [--screenshot=FILE.png] URL [SELECTOR ...]
 
 Each SELECTOR (a CSS selector) is clicked in turn with a real mouse press and release at the
 centre of the element (the Chrome DevTools Protocol's Input domain), as a person would; after
 a click on a submit button the script waits for the page that the click loads. It prints one JSON object:
 {"title", "url", "text", "html", "pages"}: the final page's title, URL, visible text and HTML,
 and how many documents were loaded. Page scripts are switched off (the pages must work without
-JavaScript). Exits 1 with a message on stderr when a selector matches nothing or the browser
+JavaScript). --width sets the viewport's width (below 600 it is a phone's: mobile layout, touch);
+--screenshot saves the final page, whole, as a PNG for a person to look at. Exits 1 with a message on stderr when a selector matches nothing or the browser
 does not answer in time. The browser is a child process, ended before the script exits.
 """
+import base64
 import json
 import os
 import re
@@ -108,13 +110,26 @@ class Browser:
 
 
 def main():
-    if len(sys.argv) < 2:
+    args = sys.argv[1:]
+    width, screenshot = None, None
+    while args and args[0].startswith("--"):
+        name, _, value = args.pop(0).partition("=")
+        if name == "--width":
+            width = int(value)
+        elif name == "--screenshot":
+            screenshot = value
+        else:
+            sys.exit(__doc__)
+    if not args:
         sys.exit(__doc__)
-    url, selectors = sys.argv[1], sys.argv[2:]
+    url, selectors = args[0], args[1:]
     browser = Browser()
     try:
         browser.call("Page.enable")
         browser.call("Emulation.setScriptExecutionDisabled", value=True)
+        if width is not None:
+            browser.call("Emulation.setDeviceMetricsOverride", width=width, height=800,
+                         deviceScaleFactor=1, mobile=width < 600)
         loads = 0
         mark = len(browser.events)
         browser.call("Page.navigate", url=url)
@@ -135,6 +150,11 @@ def main():
             if box[2]:
                 browser.wait_for("Page.loadEventFired", mark)
                 loads += 1
+        if screenshot:
+            shot = browser.call("Page.captureScreenshot", format="png",
+                                captureBeyondViewport=True)
+            with open(screenshot, "wb") as f:
+                f.write(base64.b64decode(shot["data"]))
         print(json.dumps({
             "title": browser.evaluate("document.title"),
             "url": browser.evaluate("location.href"),
