@@ -1,9 +1,14 @@
-// brevduva db migrate|status: bring the database schema up to date, or show where it stands.
+// brevduva db migrate|status|backup: bring the database schema up to date, show where it stands,
+// or copy it safely while it runs.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <memory>
+#include <string>
+
 #include "app/app_commands.hpp"
 #include "consent/consent_migrations.hpp"
+#include "store/store_backup.hpp"
 #include "store/store_database.hpp"
 #include "store/store_migrate.hpp"
 
@@ -42,6 +47,12 @@ void print_status(Context& context) {
     }
 }
 
+void backup(Context& context, const std::string& file) {
+    const auto report = store::backup(context.database(), file);
+    fmt::print("backup written to {} ({} bytes), integrity ok\n", report.file.string(),
+               report.bytes);
+}
+
 }  // namespace
 
 void add_db_commands(CLI::App& app, Context& context) {
@@ -51,6 +62,13 @@ void add_db_commands(CLI::App& app, Context& context) {
         ->callback([&context] { migrate(context); });
     db->add_subcommand("status", "Show the schema version and applied and pending migrations")
         ->callback([&context] { print_status(context); });
+    auto* backup_command = db->add_subcommand(
+        "backup",
+        "Write a consistent copy of the SQLite database to FILE while Brevduva keeps running "
+        "(SQLite's VACUUM INTO; mode 0600; checked before it is renamed into place)");
+    auto backup_file = std::make_shared<std::string>();
+    backup_command->add_option("FILE", *backup_file, "The new file (must not exist)")->required();
+    backup_command->callback([&context, backup_file] { backup(context, *backup_file); });
 }
 
 }  // namespace brevduva::app

@@ -17,6 +17,7 @@
 #include <regex>
 #include <sstream>
 
+#include "store/store_backup.hpp"
 #include "store/store_database.hpp"
 #include "store/store_migrate.hpp"
 #include "store/store_postgres.hpp"
@@ -182,6 +183,43 @@ TEST_F(StoreTest, OpeningMoreConnectionsKeepsTheLocksThisProcessHolds) {
     EXPECT_EQ(posix_locks(::getpid(), db_path()), held);
     EXPECT_EQ(open_outcome(db_path()), "opened");
     EXPECT_EQ(posix_locks(::getpid(), db_path()), held);
+}
+
+// db backup: SQLite writes the copy, so this process keeps its locks; the copy holds what was
+// committed, is readable by its owner only, passes its integrity check, and an existing file
+// is never overwritten.
+TEST_F(StoreTest, BackupIsAWholePrivateCopyAndNeverOverwrites) {
+    auto db = open();
+    db.execute_script("CREATE TABLE t (x INTEGER)");
+    for (int i = 0; i < 100; ++i) db.execute_script(fmt::format("INSERT INTO t VALUES ({})", i));
+    std::int64_t rows = 0;
+    db.session() << "SELECT count(*) FROM t", into(rows), now;
+    const auto held = posix_locks(::getpid(), db_path());
+
+    const fs::path copy = folder_.path() / "backup.db";
+    const auto report = backup(db, copy);
+    EXPECT_EQ(report.file, copy);
+    EXPECT_EQ(report.bytes, fs::file_size(copy));
+    EXPECT_EQ(fs::status(copy).permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write);
+    EXPECT_EQ(posix_locks(::getpid(), db_path()), held);
+    EXPECT_FALSE(fs::exists(copy.string() + ".partial"));
+    {
+        auto restored = Database::open_sqlite(copy, busy_timeout);
+        EXPECT_EQ(count_rows(restored, "t"), 100);
+    }
+
+    const std::string before = read_bytes(copy);
+    db.execute_script("INSERT INTO t VALUES (100)");
+    try {
+        (void)backup(db, copy);
+        FAIL() << "an existing file was overwritten";
+    } catch (const StoreError& e) {
+        EXPECT_NE(std::string(e.what()).find("exists"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(read_bytes(copy), before);
+    EXPECT_THROW((void)backup(db, folder_.path() / "missing" / "backup.db"), StoreError);
+    EXPECT_THROW((void)backup(db, db_path()), StoreError);
 }
 
 TEST_F(StoreTest, MissingFolderIsRefusedAndNothingIsCreated) {
