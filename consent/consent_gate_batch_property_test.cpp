@@ -55,9 +55,8 @@ class BatchAndSinglePathsAgree : public StoreFixture, public ::testing::WithPara
             case 5: {
                 const auto found = contacts_.find(address(spelling()));
                 if (!found) break;
-                static constexpr Action actions[] = {Action::grant, Action::grant,
-                                                     Action::confirm, Action::withdraw,
-                                                     Action::object};
+                static constexpr Action actions[] = {Action::grant, Action::grant, Action::confirm,
+                                                     Action::withdraw, Action::object};
                 static constexpr LawfulBasis bases[] = {consent, legitimate_interest, contract};
                 (void)append(found->id, actions[below(5)], bases[below(3)], some_time(),
                              some_purpose().name);
@@ -94,9 +93,8 @@ TEST_P(BatchAndSinglePathsAgree, ForEveryContactPurposeAndCapitalisation) {
     EXPECT_LE(everyone.size(), 12U);
     std::shuffle(everyone.begin(), everyone.end(), rng);
     // A batch of some of them, in no particular order, as the worker claims them.
-    const std::vector<ContactId> batch(everyone.begin(),
-                                       everyone.begin() + static_cast<std::ptrdiff_t>(
-                                                              everyone.size() / 2 + 1));
+    const std::vector<ContactId> batch(
+        everyone.begin(), everyone.begin() + static_cast<std::ptrdiff_t>(everyone.size() / 2 + 1));
     const auto facts = load_gate_facts(suppressions_, batch);
     ASSERT_EQ(facts.size(), batch.size());
     const TimePoint now = day(5);

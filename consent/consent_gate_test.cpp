@@ -78,8 +78,8 @@ TEST(ConsentGate, ATieBetweenAGrantAndAWithdrawalOrObjectionFailsClosed) {
         if (!grant_first) withdrawal.add(Action::grant, consent, day(1));
         EXPECT_EQ(decide_text(withdrawal, marketing(), day(3)), "withdrawn") << grant_first;
 
-        const PurposeSettings b2b{"product_marketing", {consent, legitimate_interest}, false, 0,
-                                  true};
+        const PurposeSettings b2b{
+            "product_marketing", {consent, legitimate_interest}, false, 0, true};
         Ledger objection;
         if (grant_first) objection.add(Action::grant, legitimate_interest, day(1));
         objection.add(Action::object, legitimate_interest, day(1));

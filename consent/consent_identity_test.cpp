@@ -56,7 +56,8 @@ TEST_F(StoreFixture, EveryCapitalisationIsOneContactWithItsFirstAddressForSendin
 TEST_F(StoreFixture, AWithdrawalUnderOneCapitalisationCoversEveryOther) {
     (void)append(contact("Twin@kund.example.se"), Action::grant, consent, day(0));
     (void)append(contact("TWIN@kund.example.se"), Action::withdraw, consent, day(1));
-    for (const char* spelling : {"Twin@kund.example.se", "twin@kund.example.se", "TWIN@KUND.example.se"}) {
+    for (const char* spelling :
+         {"Twin@kund.example.se", "twin@kund.example.se", "TWIN@KUND.example.se"}) {
         EXPECT_EQ(to_string(eligibility_.check(address(spelling), marketing(purposes_), day(2))),
                   "withdrawn")
             << spelling;
@@ -92,9 +93,9 @@ TEST_F(StoreFixture, AnErasedPersonReimportedUnderAnotherCapitalisationStaysSupp
     const std::vector<ContactId> batch{again};
     const auto facts = load_gate_facts(suppressions_, batch);
     const auto& f = facts.at(again);
-    EXPECT_EQ(to_string(decide(ContactFacts{}, f.events, f.suppressions, marketing(purposes_),
-                               day(3))),
-              "suppressed:erased");
+    EXPECT_EQ(
+        to_string(decide(ContactFacts{}, f.events, f.suppressions, marketing(purposes_), day(3))),
+        "suppressed:erased");
     EXPECT_EQ(to_string(eligibility_.check(address("anna@kund.example.se"), marketing(purposes_),
                                            day(3))),
               "suppressed:erased");
@@ -114,15 +115,15 @@ TEST_F(StoreFixture, ErasingAnyCapitalisationLeavesNoByteOfThePersonUnderAnyOthe
     update.phone = "070-123 45 67";
     ASSERT_EQ(contacts_.upsert(update).value().id, id);
 
-    const auto report = erase(suppressions_, address("TWIN.TVILLING@kund.example.se"), "dpo",
-                              day(1));
+    const auto report =
+        erase(suppressions_, address("TWIN.TVILLING@kund.example.se"), "dpo", day(1));
     EXPECT_TRUE(report.contact_found);
     EXPECT_TRUE(report.wal_truncated);
     EXPECT_FALSE(contacts_.find(address("Twin.Tvilling@kund.example.se")));
     for (const auto& file : {db_path(), fs::path(db_path().string() + "-wal")}) {
         std::ifstream in(file, std::ios::binary);
-        const std::string bytes = lowered(
-            {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()});
+        const std::string bytes =
+            lowered({std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()});
         EXPECT_EQ(bytes.find("twin.tvilling"), std::string::npos) << file;
         EXPECT_EQ(bytes.find("tvillingen"), std::string::npos) << file;
         EXPECT_EQ(bytes.find("070-123"), std::string::npos) << file;

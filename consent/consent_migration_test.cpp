@@ -112,8 +112,7 @@ void expect_nothing_lost(store::Database& db) {
     // others held and it lacked.
     EXPECT_EQ(count(db, "SELECT count(*) FROM contacts"), 2);
     EXPECT_EQ(text(db, "SELECT address FROM contacts WHERE id = 1"), "Twin@kund.example.se");
-    EXPECT_EQ(text(db, "SELECT folded_address FROM contacts WHERE id = 1"),
-              "twin@kund.example.se");
+    EXPECT_EQ(text(db, "SELECT folded_address FROM contacts WHERE id = 1"), "twin@kund.example.se");
     EXPECT_EQ(text(db, "SELECT name FROM contacts WHERE id = 1"), "Tvilling");
     EXPECT_EQ(text(db, "SELECT phone FROM contacts WHERE id = 1"), "070-1");
     EXPECT_EQ(text(db, "SELECT created_at FROM contacts WHERE id = 1"),
@@ -127,11 +126,13 @@ void expect_nothing_lost(store::Database& db) {
 
     // Every event, unchanged, now under the contact that stays.
     EXPECT_EQ(count(db, "SELECT count(*) FROM consent_events"), 4);
-    EXPECT_EQ(count(db, "SELECT count(*) FROM consent_events WHERE contact_id = 1 AND id IN "
-                        "(1, 2, 3) AND delivery_id IS NULL"),
+    EXPECT_EQ(count(db,
+                    "SELECT count(*) FROM consent_events WHERE contact_id = 1 AND id IN "
+                    "(1, 2, 3) AND delivery_id IS NULL"),
               3);
-    EXPECT_EQ(text(db, "SELECT occurred_at || ' ' || source || ' ' || evidence FROM "
-                       "consent_events WHERE id = 2"),
+    EXPECT_EQ(text(db,
+                   "SELECT occurred_at || ' ' || source || ' ' || evidence FROM "
+                   "consent_events WHERE id = 2"),
               "2026-03-01T00:00:00.000000Z unsubscribe_link one-click");
     // Lists: the union, each with its earliest time.
     EXPECT_EQ(count(db, "SELECT count(*) FROM list_members WHERE contact_id = 1"), 2);
@@ -142,8 +143,7 @@ void expect_nothing_lost(store::Database& db) {
     // Deliveries: all kept; of the person's three in campaign 1 the sent one stands and the
     // two waiting are skipped, so the person is not mailed twice.
     EXPECT_EQ(count(db, "SELECT count(*) FROM deliveries"), 5);
-    EXPECT_EQ(text(db, "SELECT state || ' ' || contact_id FROM deliveries WHERE id = 1"),
-              "sent 1");
+    EXPECT_EQ(text(db, "SELECT state || ' ' || contact_id FROM deliveries WHERE id = 1"), "sent 1");
     for (const int id : {2, 4}) {
         EXPECT_EQ(text(db, fmt::format("SELECT state || ' ' || skip_reason || ' ' || contact_id "
                                        "FROM deliveries WHERE id = {}",
@@ -152,16 +152,16 @@ void expect_nothing_lost(store::Database& db) {
             << id;
     }
     EXPECT_EQ(count(db, "SELECT merged_from FROM deliveries WHERE id = 4"), 3);
-    EXPECT_EQ(text(db, "SELECT state || ' ' || contact_id FROM deliveries WHERE id = 3"),
-              "sent 1");
+    EXPECT_EQ(text(db, "SELECT state || ' ' || contact_id FROM deliveries WHERE id = 3"), "sent 1");
     EXPECT_EQ(text(db, "SELECT state FROM deliveries WHERE id = 5"), "pending");
     EXPECT_EQ(count(db, "SELECT count(*) FROM opens"), 2);
     EXPECT_EQ(count(db, "SELECT count(*) FROM clicks WHERE delivery_id = 3"), 1);
 
     // The merges on record: ids and counts, never an address.
     EXPECT_EQ(count(db, "SELECT count(*) FROM contact_merges WHERE contact_id = 1"), 2);
-    EXPECT_EQ(count(db, "SELECT consent_events + list_memberships + deliveries FROM "
-                        "contact_merges WHERE merged_contact_id = 3"),
+    EXPECT_EQ(count(db,
+                    "SELECT consent_events + list_memberships + deliveries FROM "
+                    "contact_merges WHERE merged_contact_id = 3"),
               1 + 2 + 2);
 
     // The view is the fold of the joined ledger: the later withdrawal under another
@@ -191,8 +191,8 @@ void expect_nothing_lost(store::Database& db) {
                  store::StoreError);
 
     // An erasure under any capitalisation takes the merge record with it.
-    const auto report = erase(suppressions, normalise_address("twin@KUND.example.se").value(),
-                              "dpo", at);
+    const auto report =
+        erase(suppressions, normalise_address("twin@KUND.example.se").value(), "dpo", at);
     EXPECT_TRUE(report.contact_found);
     EXPECT_EQ(report.consent_events, 3);
     EXPECT_EQ(report.deliveries, 4);
@@ -201,9 +201,9 @@ void expect_nothing_lost(store::Database& db) {
 }
 
 TEST(ContactMerge, TheIdentityMigrationJoinsCaseVariantsWithoutLosingAnything) {
-    const fs::path folder = fs::temp_directory_path() /
-                            fmt::format("brevduva-merge-test-{}-{:08x}", ::getpid(),
-                                        std::random_device{}());
+    const fs::path folder =
+        fs::temp_directory_path() /
+        fmt::format("brevduva-merge-test-{}-{:08x}", ::getpid(), std::random_device{}());
     fs::create_directories(folder);
     {
         auto db = store::Database::open_sqlite(folder / "brevduva.db", std::chrono::seconds(2));
@@ -220,8 +220,8 @@ TEST(ContactMerge, TheIdentityMigrationJoinsCaseVariantsWithoutLosingAnything) {
 TEST(Postgres, TheIdentityMigrationJoinsCaseVariantsWithoutLosingAnything) {
     const char* server = std::getenv("BREVDUVA_TEST_POSTGRES");
     if (server == nullptr || *server == '\0') GTEST_SKIP() << "BREVDUVA_TEST_POSTGRES is not set";
-    const std::string name = fmt::format("brevduva_merge_{}_{:08x}", ::getpid(),
-                                         std::random_device{}());
+    const std::string name =
+        fmt::format("brevduva_merge_{}_{:08x}", ::getpid(), std::random_device{}());
     auto admin = store::Database::open_postgres(server);
     admin.execute_script("CREATE DATABASE " + name);
     {

@@ -11,7 +11,8 @@ using Poco::Data::Keywords::now;
 
 namespace {
 
-void refold_merged_contacts(store::Database& db, std::span<const config::PurposeSettings> purposes) {
+void refold_merged_contacts(store::Database& db,
+                            std::span<const config::PurposeSettings> purposes) {
     std::vector<std::int64_t> contacts;
     db.session() << "SELECT DISTINCT contact_id FROM contact_merges ORDER BY contact_id",
         into(contacts), now;
@@ -21,8 +22,8 @@ void refold_merged_contacts(store::Database& db, std::span<const config::Purpose
 
 }  // namespace
 
-std::vector<store::Migration> builtin_migrations(store::Backend backend,
-                                                 std::span<const config::PurposeSettings> purposes) {
+std::vector<store::Migration> builtin_migrations(
+    store::Backend backend, std::span<const config::PurposeSettings> purposes) {
     auto migrations = store::builtin_migrations(backend);
     const std::vector<config::PurposeSettings> configured(purposes.begin(), purposes.end());
     for (auto& migration : migrations) {

@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "consent/consent_migrations.hpp"
 #include "consent/consent_store.hpp"
 #include "store/store_database.hpp"
-#include "consent/consent_migrations.hpp"
 #include "store/store_migrate.hpp"
 
 namespace brevduva::consent::test {

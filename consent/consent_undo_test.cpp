@@ -74,8 +74,7 @@ TEST(Undo, RefusedForAWithdrawalOrObjectionFromElsewhere) {
     letter.add(Action::grant, t0).add(Action::withdraw, t0 + 1h, "admin");
     EXPECT_EQ(judge(letter, {}, t0 + 2h), UndoVerdict::not_this_link);
     History objection;
-    objection.add(Action::grant, t0).withdrawn_by_link(t0 + 1h).add(Action::object, t0 + 1h,
-                                                                     "api");
+    objection.add(Action::grant, t0).withdrawn_by_link(t0 + 1h).add(Action::object, t0 + 1h, "api");
     EXPECT_EQ(judge(objection, {}, t0 + 2h), UndoVerdict::not_this_link);
 }
 
@@ -88,9 +87,9 @@ TEST(Undo, RefusedWhenAnythingCameAfterTheLinksWithdrawal) {
 
 TEST(Undo, NothingToUndoWhenThePurposeIsOn) {
     History h;
-    h.add(Action::grant, t0).withdrawn_by_link(t0 + 1h).add(Action::grant, t0 + 90min,
-                                                            std::string(source_unsubscribe_link),
-                                                            link);
+    h.add(Action::grant, t0)
+        .withdrawn_by_link(t0 + 1h)
+        .add(Action::grant, t0 + 90min, std::string(source_unsubscribe_link), link);
     EXPECT_EQ(judge(h, {}, t0 + 2h), UndoVerdict::nothing_to_undo);
     EXPECT_EQ(judge(History{}, {}, t0), UndoVerdict::nothing_to_undo);
     // Another purpose's withdrawal is not this one's.

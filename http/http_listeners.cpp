@@ -107,7 +107,8 @@ void Listeners::start() {
     State& s = *state_;
     if (s.running) return;
     { auto probe = s.pool.borrow(); }  // fail now, not at the first request
-    auto public_socket = bind("public", s.settings.http.public_listener, s.settings.http.reuse_port);
+    auto public_socket =
+        bind("public", s.settings.http.public_listener, s.settings.http.reuse_port);
     auto admin_socket = bind("admin", s.settings.http.admin_listener, s.settings.http.reuse_port);
     s.tracking.start();
     const int threads = s.settings.http.threads;

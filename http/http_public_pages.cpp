@@ -112,15 +112,14 @@ void serve_unsubscribe(PublicRequest& r) {
     const FormFields form = parse_form(r.request, *body);
     const auto now = r.context.clock();
     // The message whose link this is: what the withdrawal records, and what an undo must match.
-    const auto delivery = static_cast<std::int64_t>(
-        std::min<std::uint64_t>(subject->claims.delivery_id, INT64_MAX));
+    const auto delivery =
+        static_cast<std::int64_t>(std::min<std::uint64_t>(subject->claims.delivery_id, INT64_MAX));
     const auto window = r.context.options.undo_window;
     if (form.action == "undo" && !form.one_click) {
         r.context.metrics.hit(HitKind::unsubscribe_undo);
-        const auto verdict =
-            consent.undo(subject->contact, *subject->purpose, delivery,
-                         evidence_for(r, "unsubscribe done page", language, "undo button"), now,
-                         window);
+        const auto verdict = consent.undo(
+            subject->contact, *subject->purpose, delivery,
+            evidence_for(r, "unsubscribe done page", language, "undo button"), now, window);
         // Pressed twice: the first press restored it, and the second finds nothing to undo.
         const bool restored = verdict == consent::UndoVerdict::allowed ||
                               (verdict == consent::UndoVerdict::nothing_to_undo &&
@@ -213,8 +212,8 @@ void serve_confirm(PublicRequest& r) {
         return;
     }
     r.context.metrics.hit(HitKind::confirm);
-    const auto delivery = static_cast<std::int64_t>(
-        std::min<std::uint64_t>(subject->claims.delivery_id, INT64_MAX));
+    const auto delivery =
+        static_cast<std::int64_t>(std::min<std::uint64_t>(subject->claims.delivery_id, INT64_MAX));
     if (!consent.confirm(subject->contact, *subject->purpose,
                          evidence_for(r, "double opt-in page", language, "confirm button"), now,
                          delivery)) {

@@ -152,8 +152,8 @@ consent::UndoVerdict RecipientConsent::judge_undo(const consent::Contact& contac
 consent::UndoVerdict RecipientConsent::undo(const consent::Contact& contact,
                                             const config::PurposeSettings& purpose,
                                             std::int64_t delivery_id,
-                                            const ActionEvidence& evidence,
-                                            consent::TimePoint now, std::chrono::seconds window) {
+                                            const ActionEvidence& evidence, consent::TimePoint now,
+                                            std::chrono::seconds window) {
     store::Transaction transaction(db_);
     const auto verdict = judge_undo(contact, purpose, delivery_id, now, window);
     if (verdict == consent::UndoVerdict::allowed) {

@@ -112,8 +112,7 @@ class RecipientConsent {
                                                              std::string_view purpose);
     void append(const consent::Contact& contact, const config::PurposeSettings& purpose,
                 consent::Action action, config::LawfulBasis basis, std::string_view source,
-                const ActionEvidence& evidence, consent::TimePoint now,
-                std::int64_t delivery_id);
+                const ActionEvidence& evidence, consent::TimePoint now, std::int64_t delivery_id);
     [[nodiscard]] std::string key_of(const consent::Contact& contact) const;
 
     store::Database& db_;

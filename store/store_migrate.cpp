@@ -51,8 +51,8 @@ constexpr std::string_view create_schema_version =
     std::smatch step;
     std::string step_name;
     if (std::regex_search(sql, step, step_line)) step_name = step[2].str();
-    return Migration{std::stoi(match[1].str()), match[2].str(), std::move(sql),
-                     std::move(step_name), {}};
+    return Migration{
+        std::stoi(match[1].str()), match[2].str(), std::move(sql), std::move(step_name), {}};
 }
 
 [[nodiscard]] StoreError failed(const Migration& migration, std::string_view cause) {
@@ -62,10 +62,10 @@ constexpr std::string_view create_schema_version =
 }
 
 [[nodiscard]] StoreError failed_step(const Migration& migration, std::string_view cause) {
-    return StoreError(fmt::format("the step {} of migration {} failed; it stays owed and runs "
-                                  "again at the next 'brevduva db migrate': {}",
-                                  migration.step_name, label(migration.version, migration.name),
-                                  cause));
+    return StoreError(
+        fmt::format("the step {} of migration {} failed; it stays owed and runs "
+                    "again at the next 'brevduva db migrate': {}",
+                    migration.step_name, label(migration.version, migration.name), cause));
 }
 
 // Serialises migrate() between processes. SQLite's BEGIN IMMEDIATE already holds the one
@@ -108,8 +108,8 @@ void check_foreign_keys(Database& db) {
     std::vector<std::string> tables, parents;
     std::vector<Poco::Nullable<std::int64_t>> rows;
     std::vector<std::int64_t> keys;
-    db.session() << "PRAGMA foreign_key_check", into(tables), into(rows), into(parents),
-        into(keys), now;
+    db.session() << "PRAGMA foreign_key_check", into(tables), into(rows), into(parents), into(keys),
+        now;
     if (!tables.empty()) {
         throw StoreError(fmt::format(
             "it leaves {} row{} whose foreign key points nowhere (the first in {}, to {})",
@@ -169,8 +169,8 @@ MigrationStatus Migrator::status() {
         const auto known = std::find_if(migrations_.begin(), migrations_.end(),
                                         [&](const Migration& m) { return m.version == version; });
         status.pending_steps.push_back(fmt::format(
-            "{}: {}", known == migrations_.end() ? std::to_string(version)
-                                                 : label(version, known->name),
+            "{}: {}",
+            known == migrations_.end() ? std::to_string(version) : label(version, known->name),
             name));
     }
     return status;
@@ -199,9 +199,10 @@ void Migrator::run_owed_steps() {
             std::find_if(migrations_.begin(), migrations_.end(),
                          [&](const Migration& m) { return m.version == version; });
         if (migration == migrations_.end() || !migration->step) {
-            throw std::logic_error(fmt::format("the step '{}' of migration {:04} is owed, and "
-                                               "nothing attached it",
-                                               name, version));
+            throw std::logic_error(
+                fmt::format("the step '{}' of migration {:04} is owed, and "
+                            "nothing attached it",
+                            name, version));
         }
         try {
             migration->step(db_);

@@ -38,8 +38,8 @@ struct Migration {
     int version = 0;
     std::string name;  // from the file name: 0001_instance.sql is version 1, name "instance"
     std::string sql;
-    std::string step_name;                  // from a line "-- step: NAME"; empty: none
-    std::function<void(Database&)> step;    // attached by its component; required when named
+    std::string step_name;                // from a line "-- step: NAME"; empty: none
+    std::function<void(Database&)> step;  // attached by its component; required when named
 };
 
 struct AppliedMigration {

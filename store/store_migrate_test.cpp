@@ -184,7 +184,8 @@ TEST_F(StoreTest, FailureKeepsTheMigrationsBeforeIt) {
 TEST_F(StoreTest, MigrationMayNotEndItsOwnTransaction) {
     auto db = open();
     auto migrations = builtin_;
-    migrations.push_back({builtin_.back().version + 1, "commits",
+    migrations.push_back({builtin_.back().version + 1,
+                          "commits",
                           "CREATE TABLE before_commit (x INTEGER);\nCOMMIT;\n"
                           "CREATE TABLE after_commit (x INTEGER);\n",
                           {},
@@ -238,9 +239,9 @@ namespace {
 TEST_F(StoreTest, AMigrationWhoseStepIsNotAttachedIsRefusedBeforeAnything) {
     auto db = open();
     auto migrations = builtin_migrations(Backend::sqlite);
-    ASSERT_TRUE(std::any_of(migrations.begin(), migrations.end(),
-                            [](const Migration& m) { return !m.step_name.empty(); }))
-        << "a built-in migration names its step in a '-- step:' line";
+    ASSERT_TRUE(std::any_of(migrations.begin(), migrations.end(), [](const Migration& m) {
+        return !m.step_name.empty();
+    })) << "a built-in migration names its step in a '-- step:' line";
     EXPECT_THROW((void)Migrator(db, migrations).migrate(), std::logic_error);
     EXPECT_FALSE(db.has_table("instance"));
 }
@@ -254,14 +255,13 @@ TEST_F(StoreTest, AStepRunsAfterEverySqlAndStaysOwedUntilItSucceeds) {
     const int next = builtin_.back().version + 1;
     bool fail = true;
     std::vector<std::string> seen_tables;
-    migrations.push_back({next, "with_step", "CREATE TABLE stepped (x INTEGER);", "fill",
-                          [&](Database& d) {
-                              seen_tables.push_back(d.has_table("later") ? "later" : "");
-                              d.execute_script("INSERT INTO stepped VALUES (42)");
-                              if (fail) throw StoreError("the step failed");
-                          }});
     migrations.push_back(
-        {next + 1, "later", "CREATE TABLE later (x INTEGER);", {}, {}});
+        {next, "with_step", "CREATE TABLE stepped (x INTEGER);", "fill", [&](Database& d) {
+             seen_tables.push_back(d.has_table("later") ? "later" : "");
+             d.execute_script("INSERT INTO stepped VALUES (42)");
+             if (fail) throw StoreError("the step failed");
+         }});
+    migrations.push_back({next + 1, "later", "CREATE TABLE later (x INTEGER);", {}, {}});
     EXPECT_THROW((void)Migrator(db, migrations).migrate(), StoreError);
     EXPECT_EQ(seen_tables, std::vector<std::string>{"later"}) << "it ran after every SQL";
     EXPECT_TRUE(db.has_table("later"));
@@ -286,7 +286,8 @@ TEST_F(StoreTest, AMigrationThatLeavesABrokenForeignKeyIsRolledBack) {
     auto db = open();
     (void)Migrator(db, builtin_).migrate();
     auto migrations = builtin_;
-    migrations.push_back({builtin_.back().version + 1, "orphan",
+    migrations.push_back({builtin_.back().version + 1,
+                          "orphan",
                           "CREATE TABLE parent (id INTEGER PRIMARY KEY);\n"
                           "CREATE TABLE child (parent_id INTEGER REFERENCES parent (id));\n"
                           "INSERT INTO child VALUES (5);\n",
@@ -308,7 +309,8 @@ TEST_F(StoreTest, AMigrationThatLeavesABrokenForeignKeyIsRolledBack) {
 
 TEST(MigrationFiles, AStepLineNamesTheStep) {
     const std::array<EmbeddedFile, 2> files{
-        EmbeddedFile{"migrations/sqlite/0001_a.sql", "-- what it does\n-- step: refold_x\nSELECT 1;\n"},
+        EmbeddedFile{"migrations/sqlite/0001_a.sql",
+                     "-- what it does\n-- step: refold_x\nSELECT 1;\n"},
         EmbeddedFile{"migrations/sqlite/0002_b.sql", "SELECT 1; -- step: not_at_line_start\n"}};
     const auto parsed = parse_migrations(files, "migrations/sqlite");
     ASSERT_EQ(parsed.size(), 2u);

@@ -135,8 +135,8 @@ std::unique_ptr<Poco::Data::Session> connect(const std::string& url, const std::
     try {
         execute_script(*session, "SET synchronous_commit = on");
     } catch (const StoreError& e) {
-        throw StoreError(fmt::format("cannot configure the PostgreSQL session {}: {}", redact(url),
-                                     e.what()));
+        throw StoreError(
+            fmt::format("cannot configure the PostgreSQL session {}: {}", redact(url), e.what()));
     }
     return session;
 }

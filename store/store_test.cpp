@@ -314,8 +314,8 @@ TEST(Postgres, MigratesAndRollsBackLikeSqlite) {
     }
     auto db = Database::open_postgres(url);
     EXPECT_EQ(db.backend(), Backend::postgresql);
-    const auto builtin = consent::builtin_migrations(Backend::postgresql,
-                                                     config::Settings::default_purposes());
+    const auto builtin =
+        consent::builtin_migrations(Backend::postgresql, config::Settings::default_purposes());
     (void)Migrator(db, builtin).migrate();
     EXPECT_TRUE(Migrator(db, builtin).migrate().empty());
     EXPECT_EQ(count_rows(db, "instance"), 1);

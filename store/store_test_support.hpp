@@ -5,9 +5,8 @@
 #include <Poco/Data/Session.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
-
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
@@ -93,7 +92,8 @@ class TempFolder {
 
 // A migration whose third statement fails after the first two succeeded.
 [[nodiscard]] inline Migration broken_migration(int version) {
-    return {version, "broken",
+    return {version,
+            "broken",
             "CREATE TABLE half_done (x INTEGER);\n"
             "INSERT INTO half_done VALUES (1);\n"
             "INSERT INTO no_such_table VALUES (1);\n",

@@ -88,8 +88,8 @@ TEST(HttpBrowser, AnUndoThatCannotBeDoneSaysWhyAndWhereToGo) {
     if (!have_chromium()) GTEST_SKIP() << "chromium is not installed (scripts/install-deps)";
     HttpFixture f;
     f.record("product_marketing", consent::Action::withdraw);
-    const std::string action = "http://127.0.0.1:" + std::to_string(f.public_port()) +
-                               f.path(TokenKind::unsubscribe);
+    const std::string action =
+        "http://127.0.0.1:" + std::to_string(f.public_port()) + f.path(TokenKind::unsubscribe);
     const std::string form = "data:text/html,<form method=post action='" + action +
                              "'><input type=hidden name=action value=undo>"
                              "<button type=submit>undo</button></form>";

@@ -231,8 +231,8 @@ TEST(HttpPublic, OneClickMultipart) {
 }
 
 HttpRequestSpec form_post(const std::string& path, const std::string& action) {
-    return {"POST", path, {{"Content-Type", "application/x-www-form-urlencoded"}},
-            "action=" + action};
+    return {
+        "POST", path, {{"Content-Type", "application/x-www-form-urlencoded"}}, "action=" + action};
 }
 
 // The listener's clock, moved forward by the test.
@@ -249,8 +249,9 @@ struct TestClock {
 };
 
 std::int64_t granted(HttpFixture& f) {
-    return f.count("SELECT count(*) FROM consent_state WHERE purpose = 'product_marketing' AND "
-                   "status = 'granted'");
+    return f.count(
+        "SELECT count(*) FROM consent_state WHERE purpose = 'product_marketing' AND "
+        "status = 'granted'");
 }
 
 TEST(HttpPublic, UndoRestoresWhatItsOwnLinkWithdrewWithinTheWindow) {
@@ -261,7 +262,8 @@ TEST(HttpPublic, UndoRestoresWhatItsOwnLinkWithdrewWithinTheWindow) {
     EXPECT_NE(done.body.find("value=\"undo\""), std::string::npos) << "the page offers undo";
     EXPECT_EQ(f.count("SELECT count(*) FROM suppressions"), 1);
     EXPECT_EQ(f.count("SELECT count(*) FROM consent_events WHERE action = 'withdraw' AND "
-                      "delivery_id = " + std::to_string(f.delivery_id)),
+                      "delivery_id = " +
+                      std::to_string(f.delivery_id)),
               1)
         << "the withdrawal records which message's link it came through";
     for (int press = 0; press < 2; ++press) {

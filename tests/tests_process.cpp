@@ -51,11 +51,10 @@ ProcessResult run_process(const std::filesystem::path& program,
     if (options.as_nobody && ::geteuid() == 0) {
         runnable = io / program.filename();
         std::filesystem::copy_file(program, runnable);
-        std::filesystem::permissions(runnable, std::filesystem::perms::owner_all |
-                                                   std::filesystem::perms::group_read |
-                                                   std::filesystem::perms::group_exec |
-                                                   std::filesystem::perms::others_read |
-                                                   std::filesystem::perms::others_exec);
+        std::filesystem::permissions(
+            runnable, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                          std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
+                          std::filesystem::perms::others_exec);
     }
     write_file(io / "in", options.stdin_text);
     const int in_fd = ::open((io / "in").c_str(), O_RDONLY | O_CLOEXEC);
