@@ -155,7 +155,16 @@ void history(Context& context, const std::string& email) {
         evidence("ip", e.details.ip);
         evidence("user agent", e.details.user_agent);
         evidence("wording", e.details.wording);
+        if (e.delivery_id != 0) fmt::print("    through the link of delivery {}\n", e.delivery_id);
         fmt::print("    recorded {}\n", display_time(e.recorded_at));
+    }
+    for (const auto& m : r.ledger.merges(contact->id)) {
+        fmt::print(
+            "{}  contact {} joined into this one ({}), by {}: {} event{}, {} list{}, {} "
+            "deliver{} moved\n",
+            display_time(m.merged_at), m.merged_contact_id, m.reason, m.actor, m.consent_events,
+            m.consent_events == 1 ? "" : "s", m.list_memberships,
+            m.list_memberships == 1 ? "" : "s", m.deliveries, m.deliveries == 1 ? "y" : "ies");
     }
 }
 

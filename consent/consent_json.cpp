@@ -31,6 +31,18 @@ Object::Ptr event_json(const LedgerEntry& e) {
     return out;
 }
 
+Object::Ptr merge_json(const ContactMerge& m) {
+    Object::Ptr out = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    out->set("merged_contact_id", m.merged_contact_id);
+    out->set("reason", m.reason);
+    out->set("consent_events", m.consent_events);
+    out->set("list_memberships", m.list_memberships);
+    out->set("deliveries", m.deliveries);
+    out->set("actor", m.actor);
+    out->set("merged_at", stored_time(m.merged_at));
+    return out;
+}
+
 Object::Ptr state_json(const ConsentState& s) {
     Object::Ptr out = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     out->set("purpose", s.purpose);

@@ -13,6 +13,7 @@ namespace brevduva::consent {
 
 [[nodiscard]] Poco::JSON::Object::Ptr event_json(const LedgerEntry& entry);
 [[nodiscard]] Poco::JSON::Object::Ptr state_json(const ConsentState& state);
+[[nodiscard]] Poco::JSON::Object::Ptr merge_json(const ContactMerge& merge);
 // with_key: include the keyed hash (the admin API names a suppression by it; a person's own
 // export does not need it).
 [[nodiscard]] Poco::JSON::Object::Ptr suppression_json(const SuppressionEntry& entry,

@@ -157,8 +157,25 @@ void expect_nothing_lost(store::Database& db) {
     EXPECT_EQ(count(db, "SELECT count(*) FROM opens"), 2);
     EXPECT_EQ(count(db, "SELECT count(*) FROM clicks WHERE delivery_id = 3"), 1);
 
-    // The merges on record: ids and counts, never an address.
+    // The merges on record: ids and counts, never an address; part of the contact's history
+    // and of the person's own export.
     EXPECT_EQ(count(db, "SELECT count(*) FROM contact_merges WHERE contact_id = 1"), 2);
+    const auto merges = Ledger(db, purposes).merges(1);
+    ASSERT_EQ(merges.size(), 2U);
+    EXPECT_EQ(merges[0].merged_contact_id, 2);
+    EXPECT_EQ(merges[0].reason, "case_variant");
+    EXPECT_EQ(merges[0].actor, "migration 0005_identity");
+    {
+        SuppressionStore suppressions(db, secret);
+        const auto exported =
+            parser
+                .parse(export_personal_data(suppressions,
+                                            normalise_address("twin@kund.example.se").value()))
+                .extract<Poco::JSON::Object::Ptr>();
+        EXPECT_EQ(exported->getArray("merged_contacts")->size(), 2U);
+        EXPECT_EQ(exported->getArray("consent_events")->size(), 3U);
+        parser.reset();
+    }
     EXPECT_EQ(count(db,
                     "SELECT consent_events + list_memberships + deliveries FROM "
                     "contact_merges WHERE merged_contact_id = 3"),

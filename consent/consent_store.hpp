@@ -153,6 +153,18 @@ struct LedgerEntry {
     std::int64_t delivery_id = 0;
 };
 
+// A contact that was joined into this one (migration 0005_identity merged case variants of one
+// address): who it was by id, why, what moved with it, when and by whom. Ids and counts only.
+struct ContactMerge {
+    ContactId merged_contact_id = 0;
+    std::string reason;  // "case_variant"
+    std::int64_t consent_events = 0;
+    std::int64_t list_memberships = 0;
+    std::int64_t deliveries = 0;
+    std::string actor;
+    TimePoint merged_at;
+};
+
 struct Appended {
     std::int64_t event_id = 0;
     ConsentState state;  // the refreshed view row for the contact and the event's purpose
@@ -194,6 +206,10 @@ class Ledger {
 
     // The stored view rows of the contact, by purpose.
     [[nodiscard]] std::vector<ConsentState> states(ContactId contact);
+
+    // The contacts joined into this one, oldest merge first: part of its history, since their
+    // events are now among its own.
+    [[nodiscard]] std::vector<ContactMerge> merges(ContactId contact);
 
     // Recomputes the contact's view rows for every configured purpose (after a change of
     // organisation, which the fold depends on).

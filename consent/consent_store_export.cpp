@@ -80,6 +80,9 @@ void add_contact(store::Database& db, const Contact& contact, Object& out) {
     Array::Ptr events = new Array;
     for (const auto& entry : ledger.history(contact.id)) events->add(event_json(entry));
     out.set("consent_events", events);
+    Array::Ptr merges = new Array;
+    for (const auto& merge : ledger.merges(contact.id)) merges->add(merge_json(merge));
+    out.set("merged_contacts", merges);
     Array::Ptr states = new Array;
     for (const auto& state : ledger.states(contact.id)) states->add(state_json(state));
     out.set("consent_state", states);

@@ -158,6 +158,22 @@ std::vector<ConsentState> Ledger::states(ContactId contact) {
     return states;
 }
 
+std::vector<ContactMerge> Ledger::merges(ContactId contact) {
+    std::vector<std::int64_t> merged, events, lists, deliveries;
+    std::vector<std::string> reasons, actors, times;
+    db_.session() << "SELECT merged_contact_id, reason, consent_events, list_memberships,"
+                     " deliveries, actor, merged_at FROM contact_merges WHERE contact_id = $1"
+                     " ORDER BY id",
+        use(contact), into(merged), into(reasons), into(events), into(lists), into(deliveries),
+        into(actors), into(times), now;
+    std::vector<ContactMerge> out;
+    for (std::size_t i = 0; i < merged.size(); ++i) {
+        out.push_back({merged[i], reasons[i], events[i], lists[i], deliveries[i], actors[i],
+                       detail::read_stored_time(times[i])});
+    }
+    return out;
+}
+
 void Ledger::refresh(ContactId contact) {
     detail::WriteScope scope(db_);
     const auto row = detail::read_contact_facts(db_, contact);

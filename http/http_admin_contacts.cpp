@@ -271,8 +271,11 @@ bool route_contacts(AdminRequest& r) {
         consent::Ledger ledger(r.db, r.context.settings.purposes);
         Array::Ptr events = new Array;
         for (const auto& e : ledger.history(contact.id)) events->add(event_json(e));
+        Array::Ptr merges = new Array;
+        for (const auto& merge : ledger.merges(contact.id)) merges->add(merge_json(merge));
         Object::Ptr out = new Object;
         out->set("events", events);
+        out->set("merged_contacts", merges);
         send_object(r, HTTPResponse::HTTP_OK, out);
         return true;
     }

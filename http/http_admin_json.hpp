@@ -11,6 +11,7 @@ namespace brevduva::http::detail {
 [[nodiscard]] Poco::JSON::Object::Ptr contact_json(const consent::Contact& contact);
 // The ledger, the view and suppressions in the shape of the person's own export.
 using consent::event_json;
+using consent::merge_json;
 using consent::state_json;
 [[nodiscard]] inline Poco::JSON::Object::Ptr suppression_json(
     const consent::SuppressionEntry& entry) {

@@ -63,6 +63,37 @@ TEST_F(HttpAdmin, RefusesRequestsWithoutTheToken) {
     EXPECT_EQ(http_request(f.admin_port(), {"GET", "/healthz", {}, {}}).status, 200);
 }
 
+// The API finds one person whatever the capitalisation: the same contact, one ledger.
+TEST_F(HttpAdmin, EveryCapitalisationOfAnAddressIsTheSameContact) {
+    const auto first =
+        call("POST", "/api/v1/contacts",
+             R"({"email":"Tvilling@Exempel.se","name":"Tvilling","lists":["kunder"]})");
+    ASSERT_EQ(first.status, 201) << first.body;
+    const auto id = json(first)->getValue<std::int64_t>("id");
+    const auto again =
+        call("POST", "/api/v1/contacts", R"({"email":"TVILLING@exempel.SE","phone":"070-1"})");
+    EXPECT_EQ(again.status, 200) << again.body;
+    EXPECT_EQ(json(again)->getValue<std::int64_t>("id"), id);
+    EXPECT_EQ(json(again)->getValue<std::string>("email"), "Tvilling@exempel.se");
+    EXPECT_EQ(json(again)->getValue<std::string>("email_given"), "TVILLING@exempel.SE");
+    ASSERT_EQ(call("POST", "/api/v1/consent-events",
+                   R"({"email":"tvilling@exempel.se","purpose":"product_marketing",)"
+                   R"("action":"grant","evidence":"signup form","wording":"v3"})")
+                  .status,
+              201);
+    ASSERT_EQ(call("POST", "/api/v1/consent-events",
+                   R"({"email":"TVILLING@EXEMPEL.SE","purpose":"product_marketing",)"
+                   R"("action":"withdraw","evidence":"letter"})")
+                  .status,
+              201);
+    const auto check = call("POST", "/api/v1/consent/check",
+                            R"({"email":"Tvilling@exempel.se","purpose":"product_marketing"})");
+    EXPECT_EQ(json(check)->getValue<std::string>("reason"), "withdrawn") << check.body;
+    const auto history = call("GET", "/api/v1/contacts/" + std::to_string(id) + "/consent-events");
+    EXPECT_EQ(json(history)->getArray("events")->size(), 2u);
+    EXPECT_EQ(json(history)->getArray("merged_contacts")->size(), 0u);
+}
+
 TEST_F(HttpAdmin, ContactsConsentAndSuppressions) {
     const auto created = call("POST", "/api/v1/contacts",
                               R"({"email":"Bo@Exempel.SE","name":"Bo Ek","locale":"en",)"
