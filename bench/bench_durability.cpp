@@ -71,8 +71,7 @@ store::Database open(const fs::path& path, bool full) {
 std::int64_t seed(store::Database& db, int contacts) {
     const auto purposes = config::Settings::default_purposes();
     (void)store::Migrator(db, consent::builtin_migrations(db.backend(), purposes)).migrate();
-    std::string at =
-        store::stored_time(std::chrono::system_clock::now() - std::chrono::hours(1));
+    std::string at = store::stored_time(std::chrono::system_clock::now() - std::chrono::hours(1));
     store::Transaction transaction(db);
     std::int64_t n = contacts;
     db.session() << "WITH RECURSIVE i(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM i WHERE n < $1)"
@@ -104,13 +103,10 @@ std::int64_t seed(store::Database& db, int contacts) {
 double worker_path(store::Database& db, std::int64_t campaign, int batch) {
     dispatcher::DeliveryQueue queue(db, "bench-worker");
     const dispatcher::UnitRandom random = [] { return 0.5; };
-    smtp::Outcome accepted;
-    accepted.kind = smtp::OutcomeKind::accepted;
-    accepted.classification = smtp::Classification::none;
-    accepted.stage = smtp::Stage::end_of_data;
-    accepted.cause = smtp::Cause::reply;
-    accepted.code = 250;
-    accepted.text = "2.0.0 queued";
+    smtp::SmtpReply queued;
+    queued.code = 250;
+    queued.text = "2.0.0 queued";
+    const auto accepted = smtp::Outcome::from_reply(queued, smtp::Stage::end_of_data);
     std::size_t done = 0;
     const auto start = Clock::now();
     for (;;) {

@@ -21,6 +21,20 @@
 
 namespace brevduva::tests {
 
+// purposes: as configured by default, but product_marketing with double opt-in, for
+// DispatchOptions::extra_yaml.
+inline constexpr const char* double_opt_in_purposes = R"(purposes:
+  - name: service_status
+    allowed_bases: [contract, legitimate_interest]
+  - name: product_marketing
+    allowed_bases: [consent]
+    double_opt_in: true
+  - name: open_tracking
+    allowed_bases: [consent]
+  - name: click_tracking
+    allowed_bases: [consent]
+)";
+
 struct DispatchOptions {
     double defer_percent = 0;  // the server answers 451 at the end of DATA
     double drop_percent = 0;   // … or 421 and closes the connection

@@ -119,17 +119,7 @@ enum class History { none, confirmed, unconfirmed, withdrawn, suppressed, object
 TEST(Dispatch, TheServerReceivesExactlyWhomTheGateAllowedAtSendTime) {
     DispatchOptions options;
     options.global_rate = 40;  // a run of a few seconds, while withdrawals arrive
-    options.extra_yaml = R"(purposes:
-  - name: service_status
-    allowed_bases: [contract, legitimate_interest]
-  - name: product_marketing
-    allowed_bases: [consent]
-    double_opt_in: true
-  - name: open_tracking
-    allowed_bases: [consent]
-  - name: click_tracking
-    allowed_bases: [consent]
-)";
+    options.extra_yaml = double_opt_in_purposes;
     DispatchEnvironment env(options);
     const auto& purposes = env.settings().purposes;
     const auto& marketing = purposes[1];

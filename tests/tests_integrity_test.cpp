@@ -45,18 +45,6 @@ using smtp::testkit::ChildProcess;
 const std::string kTokenSecret(48, 't');  // what DispatchEnvironment writes
 const std::string kSuppressionSecret(48, 's');
 
-const std::string kDoubleOptIn = R"(purposes:
-  - name: service_status
-    allowed_bases: [contract, legitimate_interest]
-  - name: product_marketing
-    allowed_bases: [consent]
-    double_opt_in: true
-  - name: open_tracking
-    allowed_bases: [consent]
-  - name: click_tracking
-    allowed_bases: [consent]
-)";
-
 std::pair<std::uint16_t, std::uint16_t> two_free_ports(std::set<std::uint16_t>& taken) {
     std::uint16_t a = 0, b = 0;
     do a = smtp::testkit::free_port();
@@ -197,7 +185,7 @@ int check(const DispatchEnvironment& env, const std::string& address) {
 TEST(Integrity, AcknowledgedChoicesHoldAcrossEveryProcessKillsAndRestarts) {
     DispatchOptions options;
     options.global_rate = 25;  // a run of some seconds, while the rest goes on beside it
-    options.extra_yaml = kDoubleOptIn;
+    options.extra_yaml = double_opt_in_purposes;
     DispatchEnvironment env(options);
     const auto& purposes = env.settings().purposes;
 
