@@ -49,8 +49,8 @@ void seed_version_four(store::Database& db) {
     db.execute_script(R"(
 INSERT INTO organisations (id, name, created_at) VALUES (1, 'Kund AB', '2026-01-01T00:00:00.000000Z');
 INSERT INTO contacts (id, address, address_given, name, phone, organisation_id, attributes, created_at, updated_at) VALUES
- (1, 'Twin@kund.example.se', 'Twin@kund.example.se', 'Tvilling', '', 1, '{"stad":"Lund"}', '2026-01-01T00:00:00.000000Z', '2026-01-02T00:00:00.000000Z'),
- (2, 'twin@kund.example.se', ' twin@kund.example.se', '', '070-1', NULL, '{"stad":"Malmö","nivå":"guld"}', '2026-01-03T00:00:00.000000Z', '2026-01-05T00:00:00.000000Z'),
+ (1, 'Twin@kund.example.se', 'Twin@kund.example.se', 'Tvilling', '', 1, '{"stad":"Lund","n":null,"o":{"p":1}}', '2026-01-01T00:00:00.000000Z', '2026-01-02T00:00:00.000000Z'),
+ (2, 'twin@kund.example.se', ' twin@kund.example.se', '', '070-1', NULL, '{"stad":"Malmö","nivå":"guld","n":5,"o":{"q":2}}', '2026-01-03T00:00:00.000000Z', '2026-01-05T00:00:00.000000Z'),
  (3, 'TWIN@kund.example.se', 'TWIN@kund.example.se', 'T', '', NULL, '{"kod":7}', '2026-01-04T00:00:00.000000Z', '2026-01-04T00:00:00.000000Z'),
  (4, 'solo@kund.example.se', 'solo@kund.example.se', 'Solo', '', NULL, '{}', '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z'),
  (10, 'gone@kund.example.se', 'gone@kund.example.se', '', '', NULL, '{}', '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z');
@@ -64,7 +64,8 @@ INSERT INTO consent_events (id, contact_id, purpose, action, basis, source, evid
  (1, 1, 'product_marketing', 'grant', 'consent', 'crm.csv', 'signup form v3', 'import', '2026-02-01T00:00:00.000000Z', '2026-02-01T00:00:00.000000Z'),
  (2, 2, 'product_marketing', 'withdraw', 'consent', 'unsubscribe_link', 'one-click', 'recipient', '2026-03-01T00:00:00.000000Z', '2026-03-01T00:00:00.000000Z'),
  (3, 3, 'open_tracking', 'grant', 'consent', 'preference_page', 'switch', 'recipient', '2026-02-15T00:00:00.000000Z', '2026-02-15T00:00:00.000000Z'),
- (4, 4, 'product_marketing', 'grant', 'consent', 'crm.csv', 'signup form v3', 'import', '2026-02-01T00:00:00.000000Z', '2026-02-01T00:00:00.000000Z');
+ (4, 4, 'product_marketing', 'withdraw', 'consent', 'letter', 'scanned', 'admin', '2026-02-01T00:00:00.000000Z', '2026-02-01T00:00:00.000000Z'),
+ (5, 4, 'product_marketing', 'grant', 'consent', 'crm.csv', 'signup form v3', 'import', '2026-02-01T00:00:00.000000Z', '2026-02-02T00:00:00.000000Z');
 INSERT INTO campaigns (id, name, purpose, template_folder, audience_lists, state, created_by, created_at, updated_at) VALUES
  (1, 'Vår', 'product_marketing', '/none', '["nyheter"]', 'running', 'test', '2026-03-01T00:00:00.000000Z', '2026-03-01T00:00:00.000000Z'),
  (2, 'Vinter', 'product_marketing', '/none', '["kunder"]', 'finished', 'test', '2026-02-01T00:00:00.000000Z', '2026-02-01T00:00:00.000000Z');
@@ -88,7 +89,7 @@ INSERT INTO clicks (delivery_id, campaign_id, link_id, at, source_class, class_r
         db.execute_script(
             "SELECT setval(pg_get_serial_sequence('contacts', 'id'), 10);"
             "SELECT setval(pg_get_serial_sequence('deliveries', 'id'), 6);"
-            "SELECT setval(pg_get_serial_sequence('consent_events', 'id'), 4);"
+            "SELECT setval(pg_get_serial_sequence('consent_events', 'id'), 5);"
             "SELECT setval(pg_get_serial_sequence('lists', 'id'), 2);"
             "SELECT setval(pg_get_serial_sequence('organisations', 'id'), 1);"
             "SELECT setval(pg_get_serial_sequence('campaigns', 'id'), 2);");
@@ -104,6 +105,12 @@ void expect_nothing_lost(store::Database& db) {
     seed_version_four(db);
     Ledger(db, purposes).rebuild();
     ASSERT_TRUE(Ledger(db, purposes).verify().empty());
+    // Version 4 folded a tie by id: solo's withdrawal and grant of one time left it granted.
+    db.execute_script(
+        "UPDATE consent_state SET status = 'granted', basis = 'consent', granted_at ="
+        " '2026-02-01T00:00:00.000000Z', lapses_at = '2028-02-01T00:00:00.000000Z', ended_at ="
+        " NULL WHERE contact_id = 4 AND purpose = 'product_marketing'");
+    ASSERT_FALSE(Ledger(db, purposes).verify().empty());
 
     (void)store::Migrator(db, all).migrate();
     EXPECT_TRUE(store::Migrator(db, all).migrate().empty());
@@ -123,9 +130,15 @@ void expect_nothing_lost(store::Database& db) {
     EXPECT_EQ(attributes->getValue<std::string>("stad"), "Lund");  // its own value wins
     EXPECT_EQ(attributes->getValue<std::string>("nivå"), "guld");
     EXPECT_EQ(attributes->getValue<int>("kod"), 7);
+    // Key by key, as they are: its own null and its own nested object stand.
+    EXPECT_TRUE(attributes->has("n") && attributes->isNull("n"));
+    const auto nested = attributes->getObject("o");
+    ASSERT_TRUE(nested);
+    EXPECT_TRUE(nested->has("p"));
+    EXPECT_FALSE(nested->has("q"));
 
     // Every event, unchanged, now under the contact that stays.
-    EXPECT_EQ(count(db, "SELECT count(*) FROM consent_events"), 4);
+    EXPECT_EQ(count(db, "SELECT count(*) FROM consent_events"), 5);
     EXPECT_EQ(count(db,
                     "SELECT count(*) FROM consent_events WHERE contact_id = 1 AND id IN "
                     "(1, 2, 3) AND delivery_id IS NULL"),
@@ -190,9 +203,21 @@ void expect_nothing_lost(store::Database& db) {
     const auto twin = normalise_address("tWiN@kund.example.se").value();
     EXPECT_EQ(to_string(eligibility.check(twin, purposes[1], at)), "withdrawn");
     EXPECT_EQ(to_string(eligibility.check(twin, purposes[2], at)), "send");
+    // And the tie of version 4 is folded again: the withdrawal wins.
+    EXPECT_EQ(text(db, "SELECT status FROM consent_state WHERE contact_id = 4 AND purpose ="
+                       " 'product_marketing'"),
+              "withdrawn");
+
+    // Mail sent before the merge carries the old ids in its links: they find the person.
+    ContactStore contacts(db, purposes);
+    for (const ContactId old : {2, 3}) {
+        const auto found = contacts.find(old);
+        ASSERT_TRUE(found) << old;
+        EXPECT_EQ(found->id, 1);
+    }
+    EXPECT_FALSE(contacts.find(ContactId{10})) << "an erased contact stays gone";
 
     // Ids continue where they were: an erased contact's or a gone delivery's id never returns.
-    ContactStore contacts(db, purposes);
     ContactUpdate update;
     update.address = normalise_address("ny@kund.example.se").value();
     EXPECT_EQ(contacts.upsert(update).value().id, 11);

@@ -11,10 +11,16 @@ using Poco::Data::Keywords::now;
 
 namespace {
 
-void refold_merged_contacts(store::Database& db,
-                            std::span<const config::PurposeSettings> purposes) {
+// The view rows the migration left stale: of every contact that gained events by a merge, and
+// of every contact with two events of one purpose and one time, whose fold changed when ties
+// began to fail closed.
+void refold_views(store::Database& db, std::span<const config::PurposeSettings> purposes) {
     std::vector<std::int64_t> contacts;
-    db.session() << "SELECT DISTINCT contact_id FROM contact_merges ORDER BY contact_id",
+    db.session() << "SELECT contact_id FROM contact_merges UNION"
+                    " SELECT a.contact_id FROM consent_events a JOIN consent_events b"
+                    " ON b.contact_id = a.contact_id AND b.purpose = a.purpose"
+                    " AND b.occurred_at = a.occurred_at AND b.id > a.id"
+                    " ORDER BY 1",
         into(contacts), now;
     Ledger ledger(db, purposes);
     for (const std::int64_t contact : contacts) ledger.refresh(contact);
@@ -27,10 +33,8 @@ std::vector<store::Migration> builtin_migrations(
     auto migrations = store::builtin_migrations(backend);
     const std::vector<config::PurposeSettings> configured(purposes.begin(), purposes.end());
     for (auto& migration : migrations) {
-        if (migration.step_name == "refold_merged_contacts") {
-            migration.step = [configured](store::Database& db) {
-                refold_merged_contacts(db, configured);
-            };
+        if (migration.step_name == "refold_views") {
+            migration.step = [configured](store::Database& db) { refold_views(db, configured); };
         }
     }
     return migrations;

@@ -3,9 +3,9 @@
 // built-in migrations by the names their files give. Every program and test that migrates a
 // database takes its migrations from here.
 //
-// refold_merged_contacts (0005_identity): the contacts that case variants were merged into
-// gained ledger events; their consent view rows are folded again from the ledger, with the
-// configured purposes, in the migration's transaction.
+// refold_views (0005_identity): the contacts that case variants were merged into gained ledger
+// events, and contacts with two events of one time fold differently now that ties fail closed;
+// their consent view rows are folded again from the ledger, with the configured purposes.
 #pragma once
 
 #include <span>

@@ -105,6 +105,8 @@ class ContactStore {
     ContactStore(store::Database& db, std::span<const PurposeSettings> purposes);
 
     [[nodiscard]] std::optional<Contact> find(const EmailAddress& address);
+    // By id; an id that a merge joined into another contact (contact_merges) finds that one, so
+    // that links in mail sent before the merge keep working.
     [[nodiscard]] std::optional<Contact> find(ContactId id);
 
     // Creates the contact or merges the update into it. The error is validate()'s reason.

@@ -137,7 +137,15 @@ std::optional<Contact> ContactStore::find(const EmailAddress& address) {
 }
 
 std::optional<Contact> ContactStore::find(ContactId id) {
-    return find_where(db_, "WHERE c.id = $1", std::int64_t{id});
+    if (auto contact = find_where(db_, "WHERE c.id = $1", std::int64_t{id})) return contact;
+    // An id from before a merge (in a token of a message sent then) names the contact it was
+    // joined into.
+    std::vector<std::int64_t> into_contact;
+    std::int64_t merged = id;
+    db_.session() << "SELECT contact_id FROM contact_merges WHERE merged_contact_id = $1",
+        use(merged), into(into_contact), now;
+    if (into_contact.empty()) return std::nullopt;
+    return find_where(db_, "WHERE c.id = $1", into_contact.front());
 }
 
 std::int64_t ContactStore::organisation_id(std::string_view name) {

@@ -26,6 +26,7 @@ using Poco::Data::Keywords::use;
 struct TrackedDelivery {
     std::int64_t campaign_id = 0;
     std::int64_t contact_id = 0;
+    std::int64_t merged_from = 0;  // the contact it was made for, before a merge; 0: none
     std::optional<store::Time> sent_at;
 };
 
@@ -124,9 +125,12 @@ class BatchWriter {
     bool write_one(const QueuedHit& queued) {
         const TrackingHit& hit = queued.hit;
         const TrackedDelivery* delivery = find_delivery(hit.delivery_id);
-        const bool belongs = delivery != nullptr &&
-                             delivery->campaign_id == static_cast<std::int64_t>(hit.campaign_id) &&
-                             delivery->contact_id == static_cast<std::int64_t>(hit.contact_id);
+        // A message sent before its contact was merged into another carries the old id.
+        const auto token_contact = static_cast<std::int64_t>(hit.contact_id);
+        const bool belongs =
+            delivery != nullptr &&
+            delivery->campaign_id == static_cast<std::int64_t>(hit.campaign_id) &&
+            (delivery->contact_id == token_contact || delivery->merged_from == token_contact);
         std::optional<std::chrono::seconds> since;
         if (belongs && delivery->sent_at) {
             since = std::chrono::floor<std::chrono::seconds>(hit.at - *delivery->sent_at);
@@ -138,7 +142,7 @@ class BatchWriter {
             timed = with_timing(agent, since);
         }
         const Classification& classification = timed ? *timed : agent;
-        const bool consented = belongs && consented_at(hit);
+        const bool consented = belongs && consented_at(hit, delivery->contact_id);
         if (hit.campaign_id != 0) {
             const auto day = std::chrono::floor<std::chrono::days>(hit.at);
             Count& count = counts_[CountKey{
@@ -177,13 +181,15 @@ class BatchWriter {
         }
         std::int64_t campaign = 0, contact = 0, found = 0;
         Poco::Nullable<std::string> sent;
-        std::int64_t lookup = key;
+        std::int64_t lookup = key, merged_from = 0;
         db_.session() << "SELECT count(*), coalesce(max(campaign_id), 0), "
-                         "coalesce(max(contact_id), 0), max(sent_at) FROM deliveries WHERE id = $1",
-            into(found), into(campaign), into(contact), into(sent), use(lookup), now;
+                         "coalesce(max(contact_id), 0), coalesce(max(merged_from), 0),"
+                         " max(sent_at) FROM deliveries WHERE id = $1",
+            into(found), into(campaign), into(contact), into(merged_from), into(sent), use(lookup),
+            now;
         std::optional<TrackedDelivery> facts;
         if (found == 1) {
-            facts = TrackedDelivery{campaign, contact, std::nullopt};
+            facts = TrackedDelivery{campaign, contact, merged_from, std::nullopt};
             if (!sent.isNull()) facts->sent_at = store::read_stored_time(sent.value());
         }
         auto& slot = deliveries_[key] = facts;
@@ -204,14 +210,15 @@ class BatchWriter {
         return contacts_seen_.emplace(id, std::move(facts)).first->second;
     }
 
-    // The gate, as at the hit's time: only what had happened by then counts.
-    bool consented_at(const TrackingHit& hit) {
+    // The gate for the delivery's contact, as at the hit's time: only what had happened by then
+    // counts.
+    bool consented_at(const TrackingHit& hit, std::int64_t contact_id) {
         const std::string_view purpose_name =
             hit.kind == TrackingKind::open ? "open_tracking" : "click_tracking";
         const auto purpose = std::find_if(purposes_.begin(), purposes_.end(),
                                           [&](const auto& p) { return p.name == purpose_name; });
         if (purpose == purposes_.end()) return false;
-        TrackedContact& facts = contact_facts(static_cast<std::int64_t>(hit.contact_id));
+        TrackedContact& facts = contact_facts(contact_id);
         if (!facts.exists) return false;
         auto& cached = facts.decisions[static_cast<std::size_t>(hit.kind)];
         if (cached && hit.at >= cached->valid_from && hit.at < cached->valid_until) {

@@ -53,7 +53,7 @@ struct MigrationStatus {
     int latest_known = 0;     // the newest migration this binary has
     std::vector<AppliedMigration> applied;
     std::vector<Migration> pending;
-    std::vector<std::string> pending_steps;  // "0005_identity: refold_merged_contacts"
+    std::vector<std::string> pending_steps;  // "0005_identity: refold_views"
 
     [[nodiscard]] bool newer_than_known() const { return current_version > latest_known; }
     // Migrations to apply or steps still owed: the database is not ready for use.

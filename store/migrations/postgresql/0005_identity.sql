@@ -1,9 +1,11 @@
 -- One person is one contact: the PostgreSQL form of the SQLite migration of the same name,
 -- which says what and why. Contacts are keyed by their folded address (lower case, ASCII: the
 -- "C" collation, so that no locale's case rules apply); contacts whose addresses differed only
--- in case are merged into the oldest, their events, lists and deliveries moved unchanged, each
--- merge recorded in contact_merges; the code step refolds the consent view.
--- step: refold_merged_contacts
+-- in case are merged into the first one made (the lowest id), their events, lists and
+-- deliveries moved unchanged, each merge recorded in contact_merges; the code step folds the
+-- consent view again for the contacts that gained events and those with events of one time
+-- (the fold's new tie order).
+-- step: refold_views
 
 CREATE TEMP TABLE merge_identity ON COMMIT DROP AS
 SELECT id, lower(address COLLATE "C") AS folded FROM contacts;

@@ -2,16 +2,19 @@
 -- the whole address in lower case), so that every capitalisation finds the same contact, the
 -- same ledger and the same suppressions; the address as written stays for sending
 -- (docs/consent.md, "One person, one contact"). Contacts whose addresses differed only in case
--- are merged here into the oldest of them: their ledger events, list memberships and deliveries
--- move to it unchanged (ids, times and evidence kept), fields it lacks are taken from them, and
--- each merge is recorded in contact_merges, which `consent history` and `gdpr export` show.
+-- are merged here into the first one made (the lowest id): their ledger events, list
+-- memberships and deliveries move to it unchanged (ids, times and evidence kept), fields it
+-- lacks are taken from them, and each merge is recorded in contact_merges, which
+-- `consent history` and `gdpr export` show.
 -- Two deliveries of one campaign for what is now one person both stay (merged_from says which
 -- contact the moved one was made for); one of them still waiting to be sent becomes
 -- skipped(duplicate_contact), so that the person is not mailed twice.
--- The code step refolds the consent view of every contact that gained events.
--- step: refold_merged_contacts
+-- The code step folds the consent view again for every contact that gained events, and for
+-- every contact with events of one time, which the fold now orders grant, confirm, withdraw,
+-- object (a tie fails closed).
+-- step: refold_views
 
--- Who joins whom: every contact whose folded address an older contact shares, and the oldest.
+-- Who joins whom: every contact whose folded address one made before it shares, and the first.
 CREATE TEMP TABLE merge_identity AS SELECT id, lower(address) AS folded FROM contacts;
 CREATE INDEX temp.merge_identity_folded ON merge_identity (folded, id);
 CREATE TEMP TABLE merge_map AS
@@ -47,20 +50,32 @@ SELECT m.into_id, m.merged_id, 'case_variant',
 FROM merge_map m ORDER BY m.merged_id;
 
 -- Fields the contact that stays lacks come from the most recently updated variant that has
--- them; attribute keys likewise (its own keys win, then the newer variant's).
+-- them; attribute keys likewise, key by key: its own keys win whatever their value (null and
+-- nested objects included, as they are), then the newer variant's.
 CREATE TEMP TABLE merge_attributes AS
-WITH RECURSIVE
-    variants (into_id, rank, attributes) AS (
-        SELECT m.into_id, row_number() OVER (PARTITION BY m.into_id ORDER BY c.updated_at, c.id),
+WITH
+    sources (into_id, priority, attributes) AS (
+        SELECT c.id, 0, c.attributes FROM contacts c
+        WHERE c.id IN (SELECT into_id FROM merge_map)
+        UNION ALL
+        SELECT m.into_id,
+               row_number() OVER (PARTITION BY m.into_id ORDER BY c.updated_at DESC, c.id DESC),
                c.attributes
         FROM merge_map m JOIN contacts c ON c.id = m.merged_id),
-    folded (into_id, rank, attributes) AS (
-        SELECT DISTINCT into_id, 0, '{}' FROM merge_map
-        UNION ALL
-        SELECT f.into_id, v.rank, json_patch(f.attributes, v.attributes)
-        FROM folded f JOIN variants v ON v.into_id = f.into_id AND v.rank = f.rank + 1)
-SELECT f.into_id, f.attributes FROM folded f
-WHERE f.rank = (SELECT max(v.rank) FROM variants v WHERE v.into_id = f.into_id);
+    pairs (into_id, priority, key, type, value) AS (
+        SELECT s.into_id, s.priority, e.key, e.type, e.value
+        FROM sources s, json_each(s.attributes) e),
+    chosen AS (
+        SELECT p.* FROM pairs p
+        WHERE p.priority = (SELECT min(q.priority) FROM pairs q
+                            WHERE q.into_id = p.into_id AND q.key = p.key))
+SELECT into_id,
+       json_group_object(key, CASE type WHEN 'object' THEN json(value)
+                                        WHEN 'array' THEN json(value)
+                                        WHEN 'true' THEN json('true')
+                                        WHEN 'false' THEN json('false')
+                                        ELSE value END) AS attributes
+FROM chosen GROUP BY into_id;
 
 UPDATE contacts SET
     name = CASE WHEN name <> '' THEN name ELSE COALESCE((
@@ -79,7 +94,7 @@ UPDATE contacts SET
         SELECT c.organisation_id FROM merge_map m JOIN contacts c ON c.id = m.merged_id
         WHERE m.into_id = contacts.id AND c.organisation_id IS NOT NULL
         ORDER BY c.updated_at DESC, c.id DESC LIMIT 1)),
-    attributes = json_patch(
+    attributes = COALESCE(
         (SELECT a.attributes FROM merge_attributes a WHERE a.into_id = contacts.id), attributes),
     created_at = min(created_at, (
         SELECT min(c.created_at) FROM merge_map m JOIN contacts c ON c.id = m.merged_id
