@@ -238,6 +238,12 @@ class Ledger {
 
 [[nodiscard]] std::string_view to_string(LedgerError error);
 
+// Serialises the consent writes of one contact until the transaction ends: on PostgreSQL a
+// row lock on the contact (READ COMMITTED would otherwise let two transactions decide on the
+// same ledger and both write); SQLite's write transaction holds the database's one write lock
+// already. Call it inside a write transaction, before reading what the write depends on.
+void lock_contact(store::Database& db, ContactId contact);
+
 // The stable number of a purpose name, for tokens (TokenClaims::purpose_id), made on first
 // use; and the name back from a token's number.
 [[nodiscard]] std::int64_t purpose_id(store::Database& db, std::string_view name);
@@ -262,8 +268,10 @@ class SuppressionStore {
 
     [[nodiscard]] std::string key_for(const EmailAddress& address) const;
 
-    // Adds the suppression unless one with the same key and purpose exists (then nothing
-    // changes and false is returned: the first reason and time stand).
+    // Adds the suppression unless one with the same key and purpose exists: then the first
+    // reason and time stand and false is returned, except that an `unsubscribed` one gives way
+    // to a later claim of another reason or by another actor (an operator's objection, a
+    // phoned-in unsubscription), which replaces it.
     bool add(const std::string& key, const Suppression& suppression, std::string_view actor);
     enum class Removed { removed, absent, kept_erased };
     // Removes the suppression for exactly that purpose ("" = the all-purposes one). One with

@@ -47,6 +47,28 @@ TEST_F(StoreFixture, SuppressionsAreIdempotentAndAnErasedOneIsKept) {
     EXPECT_EQ(suppressions_.remove(other, "", true), SuppressionStore::Removed::removed);
 }
 
+// An unsubscription gives way to a later claim of another reason or by someone else, so that
+// the later claim is on record (and an undo of the unsubscription cannot lift it); the
+// recipient repeating it changes nothing.
+TEST_F(StoreFixture, AnUnsubscriptionGivesWayToALaterClaimOfAnotherKind) {
+    const std::string key = suppressions_.key_for(address("bo@example.se"));
+    const Suppression link{SuppressionReason::unsubscribed, "product_marketing", day(0)};
+    EXPECT_TRUE(suppressions_.add(key, link, "recipient"));
+    EXPECT_FALSE(suppressions_.add(
+        key, {SuppressionReason::unsubscribed, "product_marketing", day(1)}, "recipient"));
+    EXPECT_EQ(suppressions_.for_key(key).front(), link);
+    EXPECT_TRUE(suppressions_.add(
+        key, {SuppressionReason::unsubscribed, "product_marketing", day(2)}, "kundtjänst"));
+    EXPECT_EQ(suppressions_.entries_for_key(key).front().actor, "kundtjänst");
+    EXPECT_TRUE(
+        suppressions_.add(key, {SuppressionReason::objection, "product_marketing", day(3)}, "dpo"));
+    EXPECT_EQ(suppressions_.for_key(key).front().reason, SuppressionReason::objection);
+    // Any other reason, once there, stands.
+    EXPECT_FALSE(
+        suppressions_.add(key, {SuppressionReason::manual, "product_marketing", day(4)}, "admin"));
+    EXPECT_EQ(suppressions_.for_key(key).front().reason, SuppressionReason::objection);
+}
+
 TEST_F(StoreFixture, EligibilityReadsTheLedgerAndTheSuppressions) {
     const ContactId id = contact("anna@example.se");
     const auto& purpose = marketing(purposes_);

@@ -132,6 +132,7 @@ Result<std::optional<Appended>, LedgerError> Ledger::append_once_or_always(const
     const PurposeSettings* settings = purpose(entry.event.purpose);
     if (settings == nullptr) return R::failure(LedgerError::unknown_purpose);
     detail::WriteScope scope(db_);
+    lock_contact(db_, entry.contact_id);
     const auto contact = detail::read_contact_facts(db_, entry.contact_id);
     if (!contact.exists) return R::failure(LedgerError::unknown_contact);
     if (once && already_recorded(db_, entry)) return R::success(std::nullopt);
@@ -156,6 +157,13 @@ std::vector<ConsentState> Ledger::states(ContactId contact) {
         states.push_back(std::move(row.state));
     }
     return states;
+}
+
+void lock_contact(store::Database& db, ContactId contact) {
+    if (db.backend() != store::Backend::postgresql) return;
+    std::vector<std::int64_t> locked;
+    db.session() << "SELECT id FROM contacts WHERE id = $1 FOR UPDATE", use(contact), into(locked),
+        now;
 }
 
 std::vector<ContactMerge> Ledger::merges(ContactId contact) {

@@ -52,10 +52,23 @@ bool SuppressionStore::add(const std::string& key, const Suppression& suppressio
     std::string k = key, purpose = suppression.purpose, who(actor);
     std::string reason(to_string(suppression.reason));
     std::string at = stored_time(suppression.at);
-    std::int64_t existing = 0;
-    db_.session() << "SELECT count(*) FROM suppressions WHERE address_key = $1 AND purpose = $2",
-        use(k), use(purpose), into(existing), now;
-    if (existing > 0) return false;
+    std::vector<std::string> reasons, actors;
+    db_.session() << "SELECT reason, actor FROM suppressions WHERE address_key = $1"
+                     " AND purpose = $2",
+        use(k), use(purpose), into(reasons), into(actors), now;
+    if (!reasons.empty()) {
+        // The first stands, unless it is an unsubscription and this is another claim: another
+        // reason, or someone else saying so. The later claim must stay visible, or an undo of
+        // the unsubscription (consent_undo.hpp) would lift the operator's suppression with it.
+        const bool supersedes = reasons.front() == to_string(SuppressionReason::unsubscribed) &&
+                                (reason != reasons.front() || who != actors.front());
+        if (!supersedes) return false;
+        db_.session() << "UPDATE suppressions SET reason = $1, suppressed_at = $2, actor = $3"
+                         " WHERE address_key = $4 AND purpose = $5",
+            use(reason), use(at), use(who), use(k), use(purpose), now;
+        scope.commit();
+        return true;
+    }
     db_.session() << "INSERT INTO suppressions (address_key, purpose, reason, suppressed_at, actor)"
                      " VALUES ($1, $2, $3, $4, $5)",
         use(k), use(purpose), use(reason), use(at), use(who), now;

@@ -16,6 +16,7 @@ const TimePoint t0 = sys_days{2026y / March / 2} + 9h;
 constexpr std::int64_t link = 41;  // the delivery whose unsubscribe link was used
 constexpr seconds window = hours(24);
 const std::string purpose = "product_marketing";
+const PurposeSettings marketing{purpose, {consent, legitimate_interest}, false, 0, true};
 
 class History {
   public:
@@ -40,8 +41,8 @@ class History {
 Suppression own_suppression(TimePoint at) { return {SuppressionReason::unsubscribed, purpose, at}; }
 
 UndoVerdict judge(const History& h, const std::vector<Suppression>& s, TimePoint now,
-                  std::int64_t delivery = link) {
-    return judge_undo(h.entries, s, purpose, delivery, now, window);
+                  std::int64_t delivery = link, const PurposeSettings& settings = marketing) {
+    return judge_undo(h.entries, s, settings, ContactFacts{true}, delivery, now, window);
 }
 
 TEST(Undo, AllowedJustAfterItsOwnLinksWithdrawal) {
@@ -56,7 +57,7 @@ TEST(Undo, RefusedOnceTheWindowHasPassedOrWhenItIsZero) {
     h.add(Action::grant, t0).withdrawn_by_link(t0 + 1h);
     EXPECT_EQ(judge(h, {own_suppression(t0 + 1h)}, t0 + 1h + window + 1s),
               UndoVerdict::window_passed);
-    EXPECT_EQ(judge_undo(h.entries, {}, purpose, link, t0 + 2h, seconds(0)),
+    EXPECT_EQ(judge_undo(h.entries, {}, marketing, ContactFacts{true}, link, t0 + 2h, seconds(0)),
               UndoVerdict::window_passed);
 }
 
@@ -83,6 +84,25 @@ TEST(Undo, RefusedWhenAnythingCameAfterTheLinksWithdrawal) {
     History h;
     h.add(Action::grant, t0).withdrawn_by_link(t0 + 1h).add(Action::withdraw, t0 + 90min, "api");
     EXPECT_EQ(judge(h, {}, t0 + 2h), UndoVerdict::not_this_link);
+    // Recorded after it, though dated before it (a letter entered with the day it arrived).
+    for (const Action ending : {Action::withdraw, Action::object}) {
+        History letter;
+        letter.add(Action::grant, t0).withdrawn_by_link(t0 + 1h).add(ending, t0 + 30min, "cli");
+        EXPECT_EQ(judge(letter, {}, t0 + 2h), UndoVerdict::not_this_link) << to_string(ending);
+    }
+}
+
+// An undo restores what the link ended only while it would still count: a lapsed grant that
+// the link withdrew stays ended.
+TEST(Undo, ALapsedGrantIsNotRevived) {
+    PurposeSettings lapsing = marketing;
+    lapsing.lapse_months = 1;
+    History h;
+    h.add(Action::grant, t0 - days(40)).withdrawn_by_link(t0);
+    EXPECT_EQ(judge(h, {}, t0 + 1h, link, lapsing), UndoVerdict::nothing_to_restore);
+    History fresh;
+    fresh.add(Action::grant, t0 - days(10)).withdrawn_by_link(t0);
+    EXPECT_EQ(judge(fresh, {}, t0 + 1h, link, lapsing), UndoVerdict::allowed);
 }
 
 TEST(Undo, NothingToUndoWhenThePurposeIsOn) {
@@ -116,12 +136,16 @@ TEST(Undo, RefusedWhileAnyOtherSuppressionCoversThePurpose) {
               UndoVerdict::allowed);
 }
 
-// A tie fails closed here too: the link's withdrawal stamped with the same time as a grant
-// is still the event that decides, and it may be undone.
+// A tie fails closed here too: the link's withdrawal stamped with the same time as the grant
+// before it is still the event that decides, and it may be undone; a grant of that time
+// recorded after it is someone's later word, and the undo leaves it to them.
 TEST(Undo, ATiedGrantDoesNotHideTheLinksWithdrawal) {
     History h;
-    h.withdrawn_by_link(t0).add(Action::grant, t0);
+    h.add(Action::grant, t0).withdrawn_by_link(t0);
     EXPECT_EQ(judge(h, {}, t0 + 1h), UndoVerdict::allowed);
+    History later;
+    later.withdrawn_by_link(t0).add(Action::grant, t0);
+    EXPECT_EQ(judge(later, {}, t0 + 1h), UndoVerdict::not_this_link);
 }
 
 }  // namespace

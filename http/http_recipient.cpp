@@ -146,7 +146,9 @@ consent::UndoVerdict RecipientConsent::judge_undo(const consent::Contact& contac
                                                   std::chrono::seconds window) {
     const auto history = ledger_.history(contact.id);
     const auto suppressions = suppressions_.for_key(key_of(contact));
-    return consent::judge_undo(history, suppressions, purpose.name, delivery_id, now, window);
+    return consent::judge_undo(history, suppressions, purpose,
+                               consent::ContactFacts{!contact.organisation.empty()}, delivery_id,
+                               now, window);
 }
 
 consent::UndoVerdict RecipientConsent::undo(const consent::Contact& contact,
@@ -155,6 +157,7 @@ consent::UndoVerdict RecipientConsent::undo(const consent::Contact& contact,
                                             const ActionEvidence& evidence, consent::TimePoint now,
                                             std::chrono::seconds window) {
     store::Transaction transaction(db_);
+    consent::lock_contact(db_, contact.id);  // nothing else writes its ledger meanwhile
     const auto verdict = judge_undo(contact, purpose, delivery_id, now, window);
     if (verdict == consent::UndoVerdict::allowed) {
         restore_what_the_link_withdrew(contact, purpose, delivery_id, evidence, now);

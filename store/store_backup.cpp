@@ -43,7 +43,7 @@ void sync_path(const fs::path& path, int flags) {
     ::close(fd);
 }
 
-// The copy opened through SQLite (read-only) and checked page by page.
+// The copy opened through SQLite and checked page by page.
 void check_copy(const fs::path& path) {
     auto copy = Database::open_sqlite(path, std::chrono::seconds(5));
     std::vector<std::string> result;

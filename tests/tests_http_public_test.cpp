@@ -322,6 +322,26 @@ TEST(HttpPublic, UndoNeverLiftsAWithdrawalOrSuppressionFromElsewhere) {
     EXPECT_EQ(http_request(f.public_port(), form_post(path, "undo")).status, 409);
     EXPECT_EQ(snapshot_now(), before);
 
+    // Its own withdrawal, and then an operator's objection for the same purpose: it stands.
+    f.record("product_marketing", consent::Action::grant);
+    {
+        auto db = f.open_database();
+        db.execute_script("DELETE FROM suppressions");
+    }
+    ASSERT_EQ(http_request(f.public_port(), form_post(path, "unsubscribe")).status, 200);
+    {
+        auto db = f.open_database();
+        consent::SuppressionStore suppressions(db, f.suppression_secret());
+        ASSERT_TRUE(
+            suppressions.add(suppressions.key_for(consent::normalise_address(f.address).value()),
+                             {consent::SuppressionReason::objection, "product_marketing",
+                              std::chrono::system_clock::now()},
+                             "dpo"));
+    }
+    before = snapshot_now();
+    EXPECT_EQ(http_request(f.public_port(), form_post(path, "undo")).status, 409);
+    EXPECT_EQ(snapshot_now(), before);
+
     // Its own withdrawal, but a complaint arrived since: the complaint stands.
     f.record("product_marketing", consent::Action::grant);
     {

@@ -68,7 +68,7 @@ http::ListenerOptions HttpFixture::relaxed_options() {
 
 HttpFixture::HttpFixture(http::ListenerOptions options) {
     write_file(folder_ / "token_secret", "token-secret-0123456789abcdef0123456789abcdef\n");
-    write_file(folder_ / "suppression_secret", "suppression-secret-0123456789abcdef0123456789\n");
+    write_file(folder_ / "suppression_secret", suppression_secret() + "\n");
     write_file(folder_ / "admin_token", admin_token_ + "\n");
     settings_.database.sqlite_path = folder_ / "brevduva.db";
     // BREVDUVA_TEST_POSTGRES (a libpq connection string to a server where the user may create

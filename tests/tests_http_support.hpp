@@ -51,6 +51,9 @@ class HttpFixture {
     [[nodiscard]] std::uint16_t admin_port() const { return listeners_->admin_port(); }
     [[nodiscard]] http::Listeners& listeners() { return *listeners_; }
     [[nodiscard]] const std::string& admin_token() const { return admin_token_; }
+    [[nodiscard]] std::string suppression_secret() const {
+        return "suppression-secret-0123456789abcdef0123456789";
+    }
     [[nodiscard]] const TempDir& folder() const { return folder_; }
 
     // A token for the seeded delivery (campaign, contact, delivery; purpose product_marketing),
