@@ -522,6 +522,30 @@ TEST(Integrity, AcknowledgedChoicesHoldAcrossEveryProcessKillsAndRestarts) {
     for (const auto& [contact, rows] : sent_to) sent_total += rows.size();
     EXPECT_EQ(env.received_total(), sent_total);
     for (const auto& [address, copies] : received) EXPECT_LE(copies, 2) << address;
+
+    // web started again shows every person what they chose: product_marketing off for each
+    // acknowledged unsubscribe and preference change, on for each acknowledged confirmation.
+    auto again = start_listener(env, "web", web_public, web_admin, "web-after.log");
+    ASSERT_TRUE(smtp::testkit::wait_until_listening(web_admin, 20s))
+        << read_file(env.folder() / "web-after.log");
+    const std::string marketing_on = "value=\"product_marketing\" checked";
+    int client = 0;
+    for (const auto& person : people) {
+        const bool off = ack.unsubscribed.contains(person.address) ||
+                         ack.preferences_off.contains(person.address);
+        const bool on = ack.confirmed.contains(person.address);
+        if (!off && !on) continue;
+        const auto page = http_request(
+            web_public,
+            {"GET",
+             tokens->path(consent::TokenKind::preferences, person, delivery_of.at(person.id)),
+             {{"X-Forwarded-For", fmt::format("203.0.113.{}", ++client % 250)}},
+             {}});
+        ASSERT_EQ(page.status, 200);
+        EXPECT_EQ(page.body.find(marketing_on) != std::string::npos, on) << person.address;
+    }
+    ::kill(again->pid(), SIGTERM);
+    EXPECT_TRUE(again->wait(30s));
 }
 
 // The worker through the real CLI: one person imported under three capitalisations is one
