@@ -27,11 +27,11 @@
 #include <thread>
 #include <vector>
 
+#include "consent/consent_migrations.hpp"
 #include "consent/consent_store.hpp"
 #include "consent/consent_token.hpp"
 #include "http/http_listeners.hpp"
 #include "http/http_public.hpp"
-#include "consent/consent_migrations.hpp"
 #include "store/store_migrate.hpp"
 #include "store/store_time.hpp"
 
@@ -146,8 +146,8 @@ void wait_for_port(int port) {
 // paths of their messages.
 std::vector<std::string> seed(store::Database& db, const config::Settings& settings,
                               const consent::TokenKeys& keys, int deliveries) {
-    store::Migrator migrator(db,
-                            consent::builtin_migrations(store::Backend::sqlite, settings.purposes));
+    store::Migrator migrator(
+        db, consent::builtin_migrations(store::Backend::sqlite, settings.purposes));
     (void)migrator.migrate();
     std::string at = store::stored_time(std::chrono::system_clock::now() - std::chrono::hours(1));
     db.session() << "INSERT INTO campaigns (name, purpose, template_folder, audience_lists, "

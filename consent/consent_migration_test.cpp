@@ -204,8 +204,9 @@ void expect_nothing_lost(store::Database& db) {
     EXPECT_EQ(to_string(eligibility.check(twin, purposes[1], at)), "withdrawn");
     EXPECT_EQ(to_string(eligibility.check(twin, purposes[2], at)), "send");
     // And the tie of version 4 is folded again: the withdrawal wins.
-    EXPECT_EQ(text(db, "SELECT status FROM consent_state WHERE contact_id = 4 AND purpose ="
-                       " 'product_marketing'"),
+    EXPECT_EQ(text(db,
+                   "SELECT status FROM consent_state WHERE contact_id = 4 AND purpose ="
+                   " 'product_marketing'"),
               "withdrawn");
 
     // Mail sent before the merge carries the old ids in its links: they find the person.

@@ -20,10 +20,10 @@
 #include <vector>
 
 #include "config/config_settings.hpp"
+#include "consent/consent_migrations.hpp"
 #include "consent/consent_store.hpp"
 #include "dispatcher/dispatcher_store.hpp"
 #include "store/store_database.hpp"
-#include "consent/consent_migrations.hpp"
 #include "store/store_migrate.hpp"
 #include "store/store_time.hpp"
 

@@ -299,6 +299,12 @@ TEST(HttpPublic, UndoNeverLiftsAWithdrawalOrSuppressionFromElsewhere) {
         return std::pair(f.count("SELECT count(*) FROM consent_events"),
                          f.count("SELECT count(*) FROM suppressions"));
     };
+    // Subscribed again, as before any of it.
+    const auto granted_again = [&f] {
+        f.record("product_marketing", consent::Action::grant);
+        auto db = f.open_database();
+        db.execute_script("DELETE FROM suppressions");
+    };
     // A withdrawal an administrator recorded (a letter, a phone call): the link has nothing of
     // its own to undo, and its page offers no undo.
     f.record("product_marketing", consent::Action::withdraw);
@@ -311,11 +317,7 @@ TEST(HttpPublic, UndoNeverLiftsAWithdrawalOrSuppressionFromElsewhere) {
     EXPECT_EQ(granted(f), 0);
 
     // Granted again; withdrawn through another message's link: this link may not undo it.
-    f.record("product_marketing", consent::Action::grant);
-    {
-        auto db = f.open_database();
-        db.execute_script("DELETE FROM suppressions");
-    }
+    granted_again();
     const std::string other = f.path(TokenKind::unsubscribe, 0, f.delivery_id + 1000);
     ASSERT_EQ(http_request(f.public_port(), form_post(other, "unsubscribe")).status, 200);
     before = snapshot_now();
@@ -323,11 +325,7 @@ TEST(HttpPublic, UndoNeverLiftsAWithdrawalOrSuppressionFromElsewhere) {
     EXPECT_EQ(snapshot_now(), before);
 
     // Its own withdrawal, and then an operator's objection for the same purpose: it stands.
-    f.record("product_marketing", consent::Action::grant);
-    {
-        auto db = f.open_database();
-        db.execute_script("DELETE FROM suppressions");
-    }
+    granted_again();
     ASSERT_EQ(http_request(f.public_port(), form_post(path, "unsubscribe")).status, 200);
     {
         auto db = f.open_database();
@@ -343,11 +341,7 @@ TEST(HttpPublic, UndoNeverLiftsAWithdrawalOrSuppressionFromElsewhere) {
     EXPECT_EQ(snapshot_now(), before);
 
     // Its own withdrawal, but a complaint arrived since: the complaint stands.
-    f.record("product_marketing", consent::Action::grant);
-    {
-        auto db = f.open_database();
-        db.execute_script("DELETE FROM suppressions");
-    }
+    granted_again();
     ASSERT_EQ(http_request(f.public_port(), form_post(path, "unsubscribe")).status, 200);
     {
         auto db = f.open_database();
