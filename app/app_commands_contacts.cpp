@@ -6,6 +6,7 @@
 
 #include "app/app_commands.hpp"
 #include "app/app_consent_arguments.hpp"
+#include "formats/formats_spreadsheet.hpp"
 
 namespace brevduva::app {
 namespace {
@@ -88,8 +89,12 @@ void list(Context& context, const consent::ContactFilter& filter) {
     std::size_t count = 0;
     fmt::print("id\taddress\tname\torganisation\tlocale\tlists\n");
     r.contacts.for_each(filter, [&](const consent::Contact& c) {
-        fmt::print("{}\t{}\t{}\t{}\t{}\t{}\n", c.id, c.address, c.name, c.organisation, c.locale,
-                   fmt::join(c.lists, ","));
+        // Read into spreadsheets: every text a person or an import chose is made safe there.
+        std::vector<std::string> lists;
+        for (const auto& list : c.lists) lists.push_back(formats::tsv_field(list));
+        fmt::print("{}\t{}\t{}\t{}\t{}\t{}\n", c.id, formats::tsv_field(c.address),
+                   formats::tsv_field(c.name), formats::tsv_field(c.organisation), c.locale,
+                   formats::tsv_field(fmt::format("{}", fmt::join(lists, ","))));
         ++count;
     });
     fmt::print(stderr, "{} contact{}\n", count, count == 1 ? "" : "s");

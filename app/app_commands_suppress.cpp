@@ -9,6 +9,7 @@
 
 #include "app/app_commands.hpp"
 #include "app/app_consent_arguments.hpp"
+#include "formats/formats_spreadsheet.hpp"
 
 namespace brevduva::app {
 namespace {
@@ -62,7 +63,8 @@ void remove(Context& context, const SuppressOptions& o) {
 
 void print_entry(const consent::SuppressionEntry& e) {
     fmt::print("{}\t{}\t{}\t{}\t{}\n", e.key, scope(e.suppression.purpose),
-               consent::to_string(e.suppression.reason), display_time(e.suppression.at), e.actor);
+               consent::to_string(e.suppression.reason), display_time(e.suppression.at),
+               formats::tsv_field(e.actor));
 }
 
 void list(Context& context, const std::string& email) {

@@ -26,7 +26,7 @@ class RejectWriter {
     [[nodiscard]] std::size_t rows() const { return rows_; }
 
   private:
-    void field(std::string_view text);
+    void field(std::string_view cell);
 
     std::ostream& out_;
     char delimiter_;

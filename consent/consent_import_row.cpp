@@ -12,6 +12,7 @@
 
 #include "consent/consent_address.hpp"
 #include "consent/consent_time.hpp"
+#include "formats/formats_json.hpp"
 
 namespace brevduva::consent {
 namespace {
@@ -135,8 +136,7 @@ std::optional<std::string> read_attributes(const ImportColumns& columns,
     Poco::JSON::Object::Ptr object = new Poco::JSON::Object;
     if (!json.empty()) {
         try {
-            Poco::JSON::Parser parser;
-            object = parser.parse(std::string(json)).extract<Poco::JSON::Object::Ptr>();
+            object = formats::parse_json(json).extract<Poco::JSON::Object::Ptr>();
         } catch (const Poco::BadCastException&) {
             return "attributes is not a JSON object";
         } catch (const Poco::Exception& e) {

@@ -5,6 +5,7 @@
 
 #include "consent/consent_store.hpp"
 #include "consent/consent_utf8.hpp"
+#include "formats/formats_json.hpp"
 
 namespace brevduva::consent {
 namespace {
@@ -43,8 +44,7 @@ std::optional<std::string> attributes_problem(const std::string& text) {
         return problem;
     }
     try {
-        Poco::JSON::Parser parser;
-        const auto value = parser.parse(text);
+        const auto value = formats::parse_json(text);
         if (value.type() != typeid(Poco::JSON::Object::Ptr)) {
             return std::string("attributes is not a JSON object");
         }

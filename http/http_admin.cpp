@@ -2,6 +2,7 @@
 
 #include <Poco/Data/Session.h>
 #include <Poco/Exception.h>
+#include <Poco/JSON/JSONException.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
 #include <Poco/Net/HTMLForm.h>
@@ -14,6 +15,7 @@
 #include <charconv>
 #include <sstream>
 
+#include "formats/formats_json.hpp"
 #include "http/http_admin_routes.hpp"
 #include "http/http_request.hpp"
 #include "store/store_time.hpp"
@@ -28,9 +30,11 @@ Poco::JSON::Object::Ptr AdminRequest::body() {
     const auto text = read_body(request, context.max_body_bytes);
     if (!text) throw ApiError(HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE, "the body is too large");
     try {
-        Poco::JSON::Parser parser;
-        const auto parsed = parser.parse(text->empty() ? "{}" : *text);
+        const auto parsed = formats::parse_json(text->empty() ? "{}" : *text);
         body_ = parsed.extract<Poco::JSON::Object::Ptr>();
+    } catch (const Poco::JSON::JSONException& e) {
+        throw ApiError(HTTPResponse::HTTP_BAD_REQUEST,
+                       "the body is not usable JSON: " + e.message());
     } catch (const Poco::Exception&) {
         throw ApiError(HTTPResponse::HTTP_BAD_REQUEST, "the body is not a JSON object");
     }

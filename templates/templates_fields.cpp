@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 
+#include "formats/formats_json.hpp"
 #include "templates/templates_tracking.hpp"
 
 namespace brevduva::templates {
@@ -163,8 +164,7 @@ Result<Value, std::string> attributes_from_json(std::string_view json) {
         return Converted::success(Value(Map{}));
     }
     try {
-        Poco::JSON::Parser parser;
-        const Poco::Dynamic::Var parsed = parser.parse(std::string(json));
+        const Poco::Dynamic::Var parsed = formats::parse_json(json);
         if (parsed.type() != typeid(Poco::JSON::Object::Ptr)) {
             return Converted::failure("attributes are not a JSON object");
         }

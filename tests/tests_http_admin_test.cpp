@@ -63,6 +63,26 @@ TEST_F(HttpAdmin, RefusesRequestsWithoutTheToken) {
     EXPECT_EQ(http_request(f.admin_port(), {"GET", "/healthz", {}, {}}).status, 200);
 }
 
+// A body that names a key twice is refused with the key named, before anything acts on it:
+// Poco's parser would take the last one, and erase someone other than the one a reviewer or a
+// log saw.
+TEST_F(HttpAdmin, ABodyWithARepeatedKeyIsRefusedAndNothingIsErased) {
+    ASSERT_EQ(call("POST", "/api/v1/contacts", R"({"email":"anna@kund.example.se","name":"Anna"})")
+                  .status,
+              201);
+    const auto erase =
+        call("POST", "/api/v1/gdpr/erase",
+             R"({"email":"someone@else.example","email":"anna@kund.example.se","actor":"x"})");
+    EXPECT_EQ(erase.status, 400) << erase.body;
+    EXPECT_NE(erase.body.find("the key 'email' appears twice"), std::string::npos) << erase.body;
+    EXPECT_EQ(f.count("SELECT count(*) FROM erasures"), 0);
+    EXPECT_EQ(f.count("SELECT count(*) FROM contacts WHERE name = 'Anna'"), 1);
+    const auto nested = call("POST", "/api/v1/contacts",
+                             R"({"email":"bo@kund.example.se","attributes":{"a":1,"a":2}})");
+    EXPECT_EQ(nested.status, 400) << nested.body;
+    EXPECT_NE(nested.body.find("the key 'a' appears twice"), std::string::npos) << nested.body;
+}
+
 // The API finds one person whatever the capitalisation: the same contact, one ledger.
 TEST_F(HttpAdmin, EveryCapitalisationOfAnAddressIsTheSameContact) {
     const auto first =

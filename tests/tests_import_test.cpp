@@ -62,6 +62,36 @@ TEST_F(Import, WritesRejectedRowsWithLineAndReasonAndExitsZero) {
     EXPECT_THAT(rejects, HasSubstr("6,has 2 fields where the header has 3,dan@example.se,Dan\r\n"));
 }
 
+// Names, organisations and lists written by whoever filled the source file come back in the
+// reject file and in `contacts list`, which staff open in a spreadsheet: a cell that starts a
+// formula is written with an apostrophe in front (OWASP, CSV injection).
+TEST_F(Import, FormulaCellsAreNeutralisedInEveryFileStaffMayOpen) {
+    const auto r =
+        folder_.import("c.csv",
+                       "email,name,organisation,lists\n"
+                       "anna@example.se,\"=HYPERLINK(\"\"http://x.example\"\",\"\"Klicka\"\")\","
+                       "+46 Kund AB,@nyheter\n"
+                       "=cmd|' /C calc'!A0,-Bo,,\n");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto rejects = read_file(folder_.path("c.rejects.csv"));
+    EXPECT_THAT(rejects, HasSubstr("'=cmd|' /C calc'!A0,'-Bo")) << rejects;
+    const auto listed = folder_.brevduva({"contacts", "list"});
+    ASSERT_EQ(listed.exit_code, 0) << listed.err;
+    EXPECT_THAT(listed.out,
+                HasSubstr("anna@example.se\t'=HYPERLINK(\"http://x.example\",\"Klicka\")"
+                          "\t'+46 Kund AB\tsv\t'@nyheter\n"))
+        << listed.out;
+    // What is stored is what was given: only the file written for people changes.
+    EXPECT_EQ(folder_.query("SELECT name FROM contacts"),
+              "=HYPERLINK(\"http://x.example\",\"Klicka\")\n");
+    const auto suppressed = folder_.brevduva({"suppress", "add", "anna@example.se", "--reason",
+                                              "manual", "--actor", "=SUM(1+1)*cmd|' /C calc'!A0"});
+    ASSERT_EQ(suppressed.exit_code, 0) << suppressed.err;
+    const auto suppressions = folder_.brevduva({"suppress", "list"});
+    EXPECT_THAT(suppressions.out, HasSubstr("\t'=SUM(1+1)*cmd|' /C calc'!A0\n"))
+        << suppressions.out;
+}
+
 TEST_F(Import, RejectsAddressesWithLineBreaksOrNulAndStoresNothingOfThem) {
     const std::string csv =
         std::string("email,name\n") + "\"anna@example.se\r\nBcc: x@evil.se\",A\n" +
