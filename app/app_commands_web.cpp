@@ -30,7 +30,8 @@ http::DatabaseOpener database_opener(const config::DatabaseSettings& db) {
     const std::string password =
         db.postgres_password.configured() ? config::read_secret(db.postgres_password) : "";
     return [db, password] {
-        return store::Database::open(db.sqlite_path, db.postgres_url, password, db.busy_timeout);
+        return store::Database::open(db.sqlite_path, db.postgres_url, password, db.busy_timeout,
+                                     db.file_group);
     };
 }
 

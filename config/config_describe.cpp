@@ -89,6 +89,7 @@ void describe_delivery(Writer& w, const Settings& s) {
     w.text(1, "postgres_url", s.database.postgres_url);
     w.value(1, "postgres_password", describe_source(s.database.postgres_password));
     w.duration(1, "busy_timeout", s.database.busy_timeout);
+    w.text(1, "file_group", s.database.file_group);
     w.section("sender");
     w.text(1, "from_address", s.sender.from_address);
     w.text(1, "from_name", s.sender.from_name);

@@ -20,6 +20,7 @@ void read_database(MapReader& r, DatabaseSettings& out) {
     r.text("postgres_url", out.postgres_url);
     r.secret("postgres_password", out.postgres_password);
     r.duration("busy_timeout", out.busy_timeout, 0ms);
+    r.text("file_group", out.file_group);
     if (out.postgres_url.empty()) {
         if (out.postgres_password.configured()) {
             r.warning("postgres_url",

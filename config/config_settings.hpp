@@ -31,6 +31,9 @@ struct DatabaseSettings {
     std::string postgres_url;
     SecretSource postgres_password;
     std::chrono::milliseconds busy_timeout{5000};
+    // A group whose members may use a new SQLite database (it is created 0660 and given to the
+    // group: the split pair's web user writes it); empty: the owner alone (0600).
+    std::string file_group;
 };
 
 struct SenderSettings {

@@ -23,11 +23,13 @@ Database::Database(Database&&) noexcept = default;
 Database& Database::operator=(Database&&) noexcept = default;
 Database::~Database() = default;
 
-Database Database::open_sqlite(const fs::path& path, std::chrono::milliseconds busy_timeout) {
+Database Database::open_sqlite(const fs::path& path, std::chrono::milliseconds busy_timeout,
+                               const std::string& file_group) {
     // Absolute, so that a later change of working folder cannot move the database, and so
     // that a name beginning with "file:" is never read as an SQLite URI.
     const fs::path absolute = fs::absolute(path).lexically_normal();
     sqlite::check_path(absolute);
+    sqlite::create_if_absent(absolute, file_group);
     return Database(sqlite::connect(absolute, busy_timeout), Backend::sqlite, absolute.string());
 }
 
@@ -37,11 +39,12 @@ Database Database::open_postgres(const std::string& url, const std::string& pass
 
 Database Database::open(const fs::path& sqlite_path, const std::string& postgres_url,
                         const std::string& postgres_password,
-                        std::chrono::milliseconds busy_timeout) {
+                        std::chrono::milliseconds busy_timeout,
+                        const std::string& sqlite_file_group) {
     if (!postgres_url.empty()) {
         return open_postgres(postgres_url, postgres_password);
     }
-    return open_sqlite(sqlite_path, busy_timeout);
+    return open_sqlite(sqlite_path, busy_timeout, sqlite_file_group);
 }
 
 Poco::Data::Session& Database::session() {

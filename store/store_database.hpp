@@ -30,8 +30,12 @@ class Database {
     // Opens (creating if absent) the SQLite file at path in WAL mode with foreign keys on,
     // synchronous=FULL and the given busy timeout. Refuses, before SQLite writes anything,
     // a missing folder, a folder or file it cannot write, and a file that is not SQLite.
+    // A new database is created for its owner only (0600), or also for the members of
+    // file_group when one is named (0660: SQLite's readers write the -shm too); its -wal and
+    // -shm take the same mode. It holds personal data and the consent ledger.
     [[nodiscard]] static Database open_sqlite(const std::filesystem::path& path,
-                                              std::chrono::milliseconds busy_timeout);
+                                              std::chrono::milliseconds busy_timeout,
+                                              const std::string& file_group = {});
 
     // Connects to PostgreSQL. url is anything libpq accepts: postgresql://user@host/db or
     // "host=... dbname=...". A non-empty password is added to it, so that it need not be
@@ -44,7 +48,8 @@ class Database {
     [[nodiscard]] static Database open(const std::filesystem::path& sqlite_path,
                                        const std::string& postgres_url,
                                        const std::string& postgres_password,
-                                       std::chrono::milliseconds busy_timeout);
+                                       std::chrono::milliseconds busy_timeout,
+                                       const std::string& sqlite_file_group = {});
 
     Database(Database&&) noexcept;
     Database& operator=(Database&&) noexcept;

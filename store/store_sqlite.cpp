@@ -5,13 +5,16 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <fmt/std.h>
+#include <grp.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "store/store_database.hpp"
 
@@ -170,6 +173,43 @@ class TransactionControlDenied {
 };
 
 }  // namespace
+
+void create_if_absent(const fs::path& path, const std::string& group) {
+    std::error_code ec;
+    if (fs::exists(fs::symlink_status(path, ec))) return;
+    gid_t gid = static_cast<gid_t>(-1);
+    if (!group.empty()) {
+        std::vector<char> buffer(16384);
+        struct group entry {};
+        struct group* found = nullptr;
+        if (::getgrnam_r(group.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 ||
+            found == nullptr) {
+            throw open_error(path, fmt::format("the group '{}' (database.file_group) does not "
+                                               "exist",
+                                               group));
+        }
+        gid = found->gr_gid;
+    }
+    // Group members get write access too: a WAL reader writes the -shm, and the split pair's
+    // web process (in the group) records unsubscribes.
+    const mode_t mode = group.empty() ? 0600 : 0660;
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0) {
+        if (errno == EEXIST) return;  // another process made it meanwhile
+        throw open_error(path, fmt::format("cannot create the file: {}", std::strerror(errno)));
+    }
+    // The umask may have taken bits away (0640 under umask 077): set exactly what is meant.
+    const bool ok =
+        (gid == static_cast<gid_t>(-1) || ::fchown(fd, static_cast<uid_t>(-1), gid) == 0) &&
+        ::fchmod(fd, mode) == 0;
+    const int error = errno;
+    ::close(fd);
+    if (!ok) {
+        fs::remove(path, ec);
+        throw open_error(path, fmt::format("cannot give the new file group '{}' and mode {:o}: {}",
+                                           group, mode, std::strerror(error)));
+    }
+}
 
 void check_path(const fs::path& path) {
     check_folder(path, path.parent_path());

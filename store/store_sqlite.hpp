@@ -18,6 +18,13 @@ namespace brevduva::store::sqlite {
 // closing any other descriptor of it would drop this process's locks. Throws StoreError.
 void check_path(const std::filesystem::path& path);
 
+// Makes the empty database file when there is none, 0600, or 0660 and owned by `group` when
+// one is named (a WAL reader writes the -shm, so a group that may only read could not open it):
+// SQLite would create it 0644 less the umask, and gives the -wal and -shm the database file's mode.
+// Only ever called where the file does not exist yet, so no connection of this process holds a lock
+// on it. Throws StoreError (an unknown group, a failed create).
+void create_if_absent(const std::filesystem::path& path, const std::string& group);
+
 // Opens an already checked path and applies WAL, busy timeout, foreign keys and
 // synchronous=FULL, after checking the header through SQLite's own handle. Throws StoreError.
 [[nodiscard]] std::unique_ptr<Poco::Data::Session> connect(const std::filesystem::path& path,

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <grp.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -220,6 +221,55 @@ TEST_F(StoreTest, BackupIsAWholePrivateCopyAndNeverOverwrites) {
     EXPECT_EQ(read_bytes(copy), before);
     EXPECT_THROW((void)backup(db, folder_.path() / "missing" / "backup.db"), StoreError);
     EXPECT_THROW((void)backup(db, db_path()), StoreError);
+}
+
+// A new database holds personal data: its file, -wal and -shm are its owner's alone, whatever
+// the umask; with a group named, its members may use it too (0660, group set), as the split
+// pair's web user does.
+TEST_F(StoreTest, ANewDatabaseAndItsCompanionsAreCreatedPrivate) {
+    const auto mode_of = [](const fs::path& p) {
+        struct stat st {};
+        EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
+        return st.st_mode & 0777;
+    };
+    const mode_t umask_before = ::umask(022);
+    {
+        auto db = open();
+        db.execute_script("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)");
+        for (const char* suffix : {"", "-wal", "-shm"}) {
+            EXPECT_EQ(mode_of(db_path().string() + suffix), 0600u) << suffix;
+        }
+    }
+    struct group entry {};
+    struct group* found = nullptr;
+    std::vector<char> buffer(16384);
+    ASSERT_EQ(::getgrgid_r(::getegid(), &entry, buffer.data(), buffer.size(), &found), 0);
+    ASSERT_NE(found, nullptr);
+    const std::string group = found->gr_name;
+    const fs::path shared = folder_.path() / "shared.db";
+    ::umask(077);
+    {
+        auto db = Database::open_sqlite(shared, busy_timeout, group);
+        db.execute_script("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)");
+        for (const char* suffix : {"", "-wal", "-shm"}) {
+            EXPECT_EQ(mode_of(shared.string() + suffix), 0660u) << suffix;
+            struct stat st {};
+            ASSERT_EQ(::stat((shared.string() + suffix).c_str(), &st), 0);
+            EXPECT_EQ(st.st_gid, ::getegid());
+        }
+    }
+    ::umask(umask_before);
+    const std::string outcome = [&] {
+        try {
+            (void)Database::open_sqlite(folder_.path() / "other.db", busy_timeout,
+                                        "no-such-group-brevduva");
+            return std::string("opened");
+        } catch (const StoreError& e) {
+            return std::string(e.what());
+        }
+    }();
+    EXPECT_NE(outcome.find("the group 'no-such-group-brevduva'"), std::string::npos) << outcome;
+    EXPECT_FALSE(fs::exists(folder_.path() / "other.db"));
 }
 
 TEST_F(StoreTest, MissingFolderIsRefusedAndNothingIsCreated) {
