@@ -10,6 +10,11 @@
 // any section, inverted section or block can never stop, so compiling rejects it and names the
 // chain. Recursion through a section ({{#nodes}}{{>node}}{{/nodes}}) is legal Mustache that the
 // data ends; rendering bounds it with max_render_depth and reports an error past that depth.
+//
+// Rendering is bounded while it runs, not afterwards: a template whose sections nest over long
+// lists in the data ({{#a}}{{#b}}{{#c}}…) can ask for billions of iterations and more memory
+// than the machine has. Past max_output_bytes of output or max_render_steps nodes rendered,
+// the render stops with an error that says which, and the caller fails that one message.
 #pragma once
 
 #include <cstddef>
@@ -55,6 +60,8 @@ struct RenderError {
 struct CompileOptions {
     std::size_t max_source_bytes = std::size_t{1} << 20;  // per template and per partial
     std::size_t max_render_depth = 100;                   // nested partial and parent expansions
+    std::size_t max_output_bytes = std::size_t{1} << 20;  // what one render may write
+    std::uint64_t max_render_steps = 2'000'000;           // nodes rendered, loops included
 };
 
 enum class VariableRole : std::uint8_t { interpolation, section, inverted_section };

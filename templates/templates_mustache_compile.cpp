@@ -149,6 +149,8 @@ Result<CompiledTemplate, CompileError> CompiledTemplate::compile(std::string_vie
     using namespace mustache_detail;
     auto compiled = std::make_unique<Compiled>();
     compiled->max_render_depth = options.max_render_depth;
+    compiled->max_output_bytes = options.max_output_bytes;
+    compiled->max_render_steps = options.max_render_steps;
     SymbolTables tables(*compiled);
     auto main = parse_program(file, source, options.max_source_bytes, tables);
     if (!main) return Compiling::failure(main.error());

@@ -77,6 +77,8 @@ struct Compiled {
     std::vector<VariableUse> variables;
     std::vector<std::string> missing_partials;
     std::size_t max_render_depth = 100;
+    std::size_t max_output_bytes = std::size_t{1} << 20;
+    std::uint64_t max_render_steps = 2'000'000;
 };
 
 }  // namespace brevduva::templates::mustache_detail

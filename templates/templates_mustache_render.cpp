@@ -102,6 +102,7 @@ class Renderer {
     void render_block(const Frame& frame, const Node& node, std::uint32_t index);
     bool too_deep(const Frame& frame, const Node& node, std::string_view what,
                   std::string_view name);
+    bool over_budget(const Frame& frame);
 
     const Compiled& compiled_;
     const bool escape_html_;
@@ -109,12 +110,14 @@ class Renderer {
     // Where a block placed mid-line began: its content's first line continues that line, so
     // no indentation goes there.
     std::size_t suppress_at_ = no_position;
+    std::uint64_t steps_ = 0;
 };
 
 void Renderer::render_range(const Frame& frame, std::uint32_t first, std::uint32_t end) {
     const std::vector<Node>& nodes = frame.program->nodes;
     for (std::uint32_t i = first; i < end && !error; i = nodes[i].end) {
         const Node& node = nodes[i];
+        if (over_budget(frame)) return;
         switch (node.kind) {
             case NodeKind::text:
                 write_text(frame, node);
@@ -183,6 +186,27 @@ void Renderer::line_start(const Frame& frame) {
 void Renderer::write_indent(const Indent* indent) {
     if (indent->outer != nullptr) write_indent(indent->outer);
     out_.append(indent->text);
+}
+
+// Checked before every node: what was written so far, and how many nodes were rendered. One
+// node writes at most one source text or one value, both bounded, so the output overshoots the
+// limit by no more than that before the render stops. The file named is the template or
+// partial being rendered when it stopped.
+bool Renderer::over_budget(const Frame& frame) {
+    const auto where = [&] { return "in " + frame.program->file; };
+    if (out_.size() > compiled_.max_output_bytes) {
+        error = RenderError{"the rendering is longer than " +
+                            std::to_string(compiled_.max_output_bytes) + " bytes " + where() +
+                            " (sections over long lists in the data?)"};
+        return true;
+    }
+    if (++steps_ > compiled_.max_render_steps) {
+        error = RenderError{"the rendering takes more than " +
+                            std::to_string(compiled_.max_render_steps) + " steps " + where() +
+                            " (sections nested over long lists in the data?)"};
+        return true;
+    }
+    return false;
 }
 
 void Renderer::render_section(const Frame& frame, const Node& node, std::uint32_t index) {
@@ -274,6 +298,10 @@ std::optional<RenderError> CompiledTemplate::render(const Context& context,
     const Program& program = compiled_->programs.front();
     renderer.render_range(Frame{&program, &root, nullptr, nullptr, 0}, 0,
                           static_cast<std::uint32_t>(program.nodes.size()));
+    if (!renderer.error && out.size() > compiled_->max_output_bytes) {
+        return RenderError{"the rendering is longer than " +
+                           std::to_string(compiled_->max_output_bytes) + " bytes"};
+    }
     return std::move(renderer.error);
 }
 

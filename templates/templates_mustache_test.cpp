@@ -145,6 +145,56 @@ TEST(MustachePartialLoop, EndlessDataRecursionStopsAtTheDepthLimit) {
               "recurse without end)");
 }
 
+// Three sections nested over one list of 1,000 items ask for a billion iterations; the render
+// stops at its step budget, in milliseconds, with an error that says why and where.
+TEST(MustacheRenderBudget, NestedLoopsOverALongListStopAtTheStepLimit) {
+    Value::List items;
+    for (int i = 0; i < 1000; ++i) items.emplace_back(i);
+    const Value data = Map{{"items", items}};
+    // The innermost test writes nothing: it is the work, not the output, that is too much.
+    const std::string out = render(
+        "{{#items}}{{#items}}{{#items}}{{^items}}x{{/items}}{{/items}}{{/items}}{{/items}}", data);
+    EXPECT_EQ(out.rfind("render error: the rendering takes more than 2000000 steps in "
+                        "mail.mustache (",
+                        0),
+              0u)
+        << out.substr(0, 200);
+    // With output, the byte limit speaks first.
+    EXPECT_EQ(render("{{#items}}{{#items}}{{#items}}{{.}}{{/items}}{{/items}}{{/items}}", data)
+                  .rfind("render error: the rendering is longer than 1048576 bytes", 0),
+              0u);
+}
+
+// Output is bounded while it is written, not measured afterwards.
+TEST(MustacheRenderBudget, OutputStopsAtTheByteLimit) {
+    const std::string kilobyte(1000, 'x');
+    Value::List items;
+    for (int i = 0; i < 1500; ++i) items.emplace_back(i);
+    const Value data = Map{{"items", items}, {"k", kilobyte}};
+    const std::string out = render("{{#items}}{{k}}{{/items}}", data);
+    EXPECT_EQ(out.rfind("render error: the rendering is longer than 1048576 bytes in "
+                        "mail.mustache (",
+                        0),
+              0u)
+        << out.substr(0, 200);
+    // In a partial, the partial is named.
+    const std::string in_partial =
+        render("{{>row}}", data, Partials{{"row", "{{#items}}" + kilobyte + "{{/items}}"}});
+    EXPECT_EQ(in_partial.rfind("render error: the rendering is longer than 1048576 bytes in row (",
+                               0),
+              0u)
+        << in_partial.substr(0, 200);
+    // Below the limits nothing changes.
+    Value::List few{1, 2, 3};
+    EXPECT_EQ(render("{{#few}}{{#few}}{{.}}{{/few}}{{/few}}", Map{{"few", few}}), "123123123");
+    CompileOptions tight;
+    tight.max_render_steps = 10;
+    auto compiled = CompiledTemplate::compile("t", "{{#few}}{{.}}{{/few}}", {}, tight);
+    ASSERT_TRUE(compiled.ok());
+    std::string buffer;
+    EXPECT_TRUE(compiled.value().render(Context{Map{{"few", Value::List(20, Value(1))}}}, buffer));
+}
+
 TEST(MustacheRender, ReusesTheBuffer) {
     const auto compiled = CompiledTemplate::compile(
         "mail.mustache", "<p>Hej {{name}}!</p>{{#items}}<li>{{.}}{{/items}}");

@@ -408,6 +408,51 @@ TEST(Dispatch, EveryMessageOfASignedCampaignVerifies) {
 
 // ---- pause, resume, cancel, schedules -------------------------------------------------------
 
+// A template that passes `template check` but nests sections over a contact's long list: that
+// one message fails with the reason, the worker goes on, and the rest of the batch is sent.
+// (Unbounded, the render asked for a billion iterations and the worker died with bad_alloc,
+// again after each restart, leaving the batch claimed.)
+TEST(Dispatch, AMessageTooBigToRenderFailsAloneAndTheWorkerGoesOn) {
+    DispatchEnvironment env;
+    const auto folder = env.folder() / "nested";
+    std::filesystem::create_directories(folder);
+    write_file(folder / "subject.mustache", "Nyheter\n");
+    write_file(folder / "body.html.mustache",
+               "<html><body><p>Hej!</p>{{#attributes.items}}{{#attributes.items}}"
+               "{{#attributes.items}}<i>{{.}}</i>{{/attributes.items}}{{/attributes.items}}"
+               "{{/attributes.items}}<p><a href=\"{{unsubscribe_url}}\">Avregistrera</a></p>"
+               "</body></html>\n");
+    std::string items = "[";
+    for (int i = 0; i < 1000; ++i) items += (i == 0 ? "" : ",") + std::to_string(i);
+    items += "]";
+    std::string csv =
+        "email,lists,consent:product_marketing,consent_at,consent_source,attributes\n";
+    for (int i = 0; i < 20; ++i) {
+        csv += fmt::format("p{}@kund.example,alla,granted,2026-01-01T10:00:00Z,crm,", i);
+        csv += i == 7 ? "\"{\"\"items\"\":" + items + "}\"\n" : "\"{\"\"items\"\":[1,2]}\"\n";
+    }
+    write_file(env.folder() / "nested.csv", csv);
+    env.brevduva_ok({"contacts", "import", (env.folder() / "nested.csv").string()});
+    const std::string created =
+        env.brevduva_ok({"campaign", "create", "--name", "Nested", "--template", folder.string(),
+                         "--list", "alla", "--attribute", "items"});
+    const std::string id = created.substr(created.find("campaign ") + 9,
+                                          created.find(" created") - created.find("campaign ") - 9);
+    env.brevduva_ok({"campaign", "queue", id});
+    const auto run = env.brevduva({"worker", "--until-idle", "--allow-root"});
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    const auto states = env.states(std::stoll(id));
+    EXPECT_EQ(states.at("sent"), 19);
+    EXPECT_EQ(states.at("failed"), 1);
+    EXPECT_EQ(env.received_total(), 19U);
+    auto db = env.open_database();
+    std::string reply;
+    db.session() << "SELECT d.last_reply FROM deliveries d JOIN contacts c ON c.id = d.contact_id"
+                    " WHERE c.address = 'p7@kund.example'",
+        into(reply), now;
+    EXPECT_NE(reply.find("the rendering"), std::string::npos) << reply;
+}
+
 TEST(Dispatch, PauseStopsSendingResumeContinuesCancelEnds) {
     DispatchOptions options;
     options.global_rate = 40;
