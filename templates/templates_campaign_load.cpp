@@ -34,6 +34,7 @@ class FolderReader {
     }
 
     fs::path folder_;
+    fs::path root_;  // the folder's real path: every file read must be under it
     CampaignSources sources_;
     bool have_subject_ = false;
     bool have_html_ = false;
@@ -45,6 +46,11 @@ Result<CampaignSources, std::vector<CompileError>> FolderReader::run() {
     std::error_code error;
     if (!fs::is_directory(folder_, error)) {
         problem("", error ? "cannot open the folder: " + error.message() : "not a folder");
+        return Read::failure(std::move(problems_));
+    }
+    root_ = fs::canonical(folder_, error);
+    if (error) {
+        problem("", "cannot open the folder: " + error.message());
         return Read::failure(std::move(problems_));
     }
     read_top_level();
@@ -105,10 +111,27 @@ void FolderReader::read_partials(const fs::path& folder) {
     }
 }
 
-// The size is checked before reading, so a file of gigabytes is refused, not loaded.
+// Where the file really is must be inside the campaign folder: a partial that is a link to
+// /etc/passwd would otherwise be read into a preview or a message. The size is checked before
+// reading, so a file of gigabytes is refused, not loaded.
 std::optional<std::string> FolderReader::read(const fs::path& path, std::string_view name) {
     std::error_code error;
-    const auto size = fs::file_size(path, error);
+    const fs::path real = fs::canonical(path, error);
+    if (error) {
+        problem(name, "cannot read: " + error.message());
+        return std::nullopt;
+    }
+    const auto [outside, inside] =
+        std::mismatch(root_.begin(), root_.end(), real.begin(), real.end());
+    if (outside != root_.end()) {
+        problem(name, "is a link to a file outside the campaign folder; copy the file in instead");
+        return std::nullopt;
+    }
+    if (!fs::is_regular_file(real, error)) {
+        problem(name, "is not a regular file");
+        return std::nullopt;
+    }
+    const auto size = fs::file_size(real, error);
     if (error) {
         problem(name, "cannot read: " + error.message());
         return std::nullopt;
@@ -120,7 +143,7 @@ std::optional<std::string> FolderReader::read(const fs::path& path, std::string_
                 true);
         return std::nullopt;
     }
-    std::ifstream in(path, std::ios::binary);
+    std::ifstream in(real, std::ios::binary);
     std::ostringstream text;
     text << in.rdbuf();
     if (!in.good() && !in.eof()) {

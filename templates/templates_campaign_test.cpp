@@ -217,6 +217,36 @@ TEST_F(CampaignFolder, NamesMissingUnknownAndOversizedFiles) {
                                              "bytes, more than the limit of 262144"));
 }
 
+// A partial (or any part) that is a link leading out of the campaign folder is refused, not
+// read: /etc/passwd ended up in a preview. A link that stays inside the folder is fine.
+TEST_F(CampaignFolder, ALinkOutOfTheFolderIsRefusedAndNotRead) {
+    write("subject.mustache", "S\n");
+    write("body.html.mustache", "{{>footer}}{{>shared}}");
+    write("common/shared.mustache", "inside");
+    std::filesystem::create_directories(dir_ / "partials");
+    std::filesystem::create_symlink("/etc/passwd", dir_ / "partials" / "footer.mustache");
+    std::filesystem::create_symlink(dir_ / "common" / "shared.mustache",
+                                    dir_ / "partials" / "shared.mustache");
+    EXPECT_THAT(read_problems(),
+                ElementsAre("c/partials/footer.mustache: is a link to a file outside the campaign "
+                            "folder; copy the file in instead"));
+    std::filesystem::remove(dir_ / "partials" / "footer.mustache");
+    write("partials/footer.mustache", "F");
+    const auto read = read_campaign_folder(dir_.path());
+    ASSERT_TRUE(read.ok());
+    EXPECT_EQ(read.value().partials.at("shared"), "inside");
+    // A whole partials folder that leads elsewhere is outside too.
+    std::filesystem::remove_all(dir_ / "partials");
+    const auto elsewhere = dir_.path().parent_path() / (dir_.path().filename().string() + "-x");
+    std::filesystem::create_directories(elsewhere);
+    testkit::write_file(elsewhere / "footer.mustache", "secret");
+    std::filesystem::create_symlink(elsewhere, dir_ / "partials");
+    EXPECT_THAT(read_problems(),
+                ElementsAre("c/partials/footer.mustache: is a link to a file outside the campaign "
+                            "folder; copy the file in instead"));
+    std::filesystem::remove_all(elsewhere);
+}
+
 TEST_F(CampaignFolder, AFolderThatIsNotThereIsNamed) {
     const auto read = read_campaign_folder(dir_ / "nowhere");
     ASSERT_FALSE(read.ok());

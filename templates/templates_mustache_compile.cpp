@@ -91,6 +91,59 @@ std::optional<CompileError> find_partial_loop(const Compiled& compiled,
     return std::nullopt;
 }
 
+// The longest chain of includes from the template, loops set aside (a loop that can end is
+// bounded by the data, and find_partial_loop refuses one that cannot): a chain longer than a
+// render may nest can never render, so compiling refuses it and names the chain.
+std::optional<CompileError> find_too_deep_chain(const Compiled& compiled,
+                                                const std::vector<std::vector<IncludeSite>>& sites,
+                                                std::size_t max_depth) {
+    const std::size_t count = compiled.programs.size();
+    // depth[p]: the longest chain of includes below p; next[p]: the include that starts it.
+    std::vector<std::size_t> depth(count, 0);
+    std::vector<std::uint32_t> next(count, no_program);
+    std::vector<std::uint8_t> state(count, 0);  // 0 unseen, 1 on the path, 2 done
+    std::vector<std::pair<std::uint32_t, std::size_t>> stack{{0, 0}};
+    state[0] = 1;
+    while (!stack.empty()) {
+        auto& [program, cursor] = stack.back();
+        if (cursor < sites[program].size()) {
+            const std::uint32_t target =
+                compiled.programs[program].nodes[sites[program][cursor++].node].ref;
+            if (target != no_program && state[target] == 0) {
+                state[target] = 1;
+                stack.emplace_back(target, 0);
+            }
+            continue;
+        }
+        for (const IncludeSite& site : sites[program]) {
+            const std::uint32_t target = compiled.programs[program].nodes[site.node].ref;
+            if (target == no_program || state[target] != 2) continue;  // missing, or a loop
+            if (depth[target] + 1 > depth[program]) {
+                depth[program] = depth[target] + 1;
+                next[program] = target;
+            }
+        }
+        state[program] = 2;
+        stack.pop_back();
+    }
+    if (depth[0] <= max_depth) return std::nullopt;
+    std::vector<std::uint32_t> chain{0};
+    while (next[chain.back()] != no_program) chain.push_back(next[chain.back()]);
+    std::string named;
+    for (std::size_t i = 0; i < chain.size(); ++i) {
+        if (i == 4 && chain.size() > 6) {
+            named += " -> …";
+            i = chain.size() - 2;
+            continue;
+        }
+        named += (i == 0 ? "" : " -> ") + compiled.programs[chain[i]].file;
+    }
+    return CompileError{compiled.programs[0].file, 0, 0,
+                        "a chain of " + std::to_string(depth[0]) + " partials (" + named +
+                            ") is deeper than the " + std::to_string(max_depth) +
+                            " a render may nest: it could never render"};
+}
+
 // A file's variables are guarded when every include that reaches it is inside a section.
 void list_variables(Compiled& compiled, const std::vector<std::vector<IncludeSite>>& sites) {
     const std::size_t count = compiled.programs.size();
@@ -180,6 +233,9 @@ Result<CompiledTemplate, CompileError> CompiledTemplate::compile(std::string_vie
         sites.push_back(includes_of(program));
     }
     if (auto loop = find_partial_loop(*compiled, sites)) return Compiling::failure(*loop);
+    if (auto deep = find_too_deep_chain(*compiled, sites, options.max_render_depth)) {
+        return Compiling::failure(*deep);
+    }
     list_variables(*compiled, sites);
     return Compiling::success(CompiledTemplate(std::move(compiled)));
 }

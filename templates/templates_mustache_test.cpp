@@ -137,6 +137,27 @@ TEST(MustachePartialLoop, RecursionThroughSectionIsData) {
     EXPECT_EQ(render("{{>node}}", tree, partials), "root(a()b())");
 }
 
+// A chain of 199 partials compiles into something no render can finish (it stops at 100
+// nested includes): compiling says so, naming the chain.
+TEST(MustachePartialLoop, AChainDeeperThanARenderMayNestIsRefused) {
+    Partials partials;
+    for (int i = 1; i < 199; ++i) {
+        partials.emplace("p" + std::to_string(i), "{{>p" + std::to_string(i + 1) + "}}");
+    }
+    partials.emplace("p199", "end");
+    const CompileError error = compile_error("{{>p1}}", partials);
+    EXPECT_EQ(error.message,
+              "a chain of 199 partials (mail.mustache -> p1 -> p2 -> p3 -> … -> p199) is deeper "
+              "than the 100 a render may nest: it could never render");
+    // 100 deep renders.
+    Partials hundred;
+    for (int i = 1; i < 100; ++i) {
+        hundred.emplace("p" + std::to_string(i), "{{>p" + std::to_string(i + 1) + "}}");
+    }
+    hundred.emplace("p100", "end");
+    EXPECT_EQ(render("{{>p1}}", Map{}, hundred), "end");
+}
+
 TEST(MustachePartialLoop, EndlessDataRecursionStopsAtTheDepthLimit) {
     const Partials partials{{"self", "{{#again}}x{{>self}}{{/again}}"}};
     const std::string out = render("{{>self}}", Map{{"again", true}}, partials);
