@@ -102,7 +102,7 @@ bool RecipientConsent::restore_in_transaction(const consent::Contact& contact,
                                               const config::PurposeSettings& purpose,
                                               std::string_view source,
                                               const ActionEvidence& evidence,
-                                              consent::TimePoint now, std::int64_t delivery_id) {
+                                              consent::TimePoint now) {
     bool changed = false;
     const std::string key = key_of(contact);
     // Only the suppression this purpose's unsubscription made is lifted: a complaint, a hard
@@ -123,7 +123,7 @@ bool RecipientConsent::restore_in_transaction(const consent::Contact& contact,
         if (!consent_allowed && allowed.empty()) return changed;
         append(contact, purpose, consent::Action::grant,
                consent_allowed ? config::LawfulBasis::consent : allowed.front(), source, evidence,
-               now, delivery_id);
+               now, 0);
         changed = true;
     }
     return changed;
@@ -226,8 +226,7 @@ int RecipientConsent::apply_preferences(const consent::Contact& contact,
         const auto* p = purpose(status.purpose);
         const bool want = wanted.contains(status.purpose);
         if (want && !status.on) {
-            changed +=
-                restore_in_transaction(contact, *p, source_preference_page, evidence, now, 0);
+            changed += restore_in_transaction(contact, *p, source_preference_page, evidence, now);
         } else if (!want && status.on) {
             changed +=
                 withdraw_in_transaction(contact, *p, source_preference_page, evidence, now, 0);

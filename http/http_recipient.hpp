@@ -102,8 +102,7 @@ class RecipientConsent {
                                  std::int64_t delivery_id);
     bool restore_in_transaction(const consent::Contact& contact,
                                 const config::PurposeSettings& purpose, std::string_view source,
-                                const ActionEvidence& evidence, consent::TimePoint now,
-                                std::int64_t delivery_id);
+                                const ActionEvidence& evidence, consent::TimePoint now);
     void restore_what_the_link_withdrew(const consent::Contact& contact,
                                         const config::PurposeSettings& purpose,
                                         std::int64_t delivery_id, const ActionEvidence& evidence,
