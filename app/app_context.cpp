@@ -49,9 +49,8 @@ store::Database& Context::database() {
     const auto& db = settings().database;
     const std::string password =
         db.postgres_password.configured() ? config::read_secret(db.postgres_password) : "";
-    database_ = std::make_unique<store::Database>(
-        store::Database::open(db.sqlite_path, db.postgres_url, password, db.busy_timeout,
-                              db.file_group));
+    database_ = std::make_unique<store::Database>(store::Database::open(
+        db.sqlite_path, db.postgres_url, password, db.busy_timeout, db.file_group));
     return *database_;
 }
 

@@ -201,9 +201,9 @@ TEST(MustacheRenderBudget, OutputStopsAtTheByteLimit) {
     // In a partial, the partial is named.
     const std::string in_partial =
         render("{{>row}}", data, Partials{{"row", "{{#items}}" + kilobyte + "{{/items}}"}});
-    EXPECT_EQ(in_partial.rfind("render error: the rendering is longer than 1048576 bytes in row (",
-                               0),
-              0u)
+    EXPECT_EQ(
+        in_partial.rfind("render error: the rendering is longer than 1048576 bytes in row (", 0),
+        0u)
         << in_partial.substr(0, 200);
     // Below the limits nothing changes.
     Value::List few{1, 2, 3};
