@@ -299,6 +299,12 @@ TEST(HttpPublic, UndoNeverLiftsAWithdrawalOrSuppressionFromElsewhere) {
         return std::pair(f.count("SELECT count(*) FROM consent_events"),
                          f.count("SELECT count(*) FROM suppressions"));
     };
+    // This link's undo answers 409 and writes nothing.
+    const auto expect_undo_refused = [&] {
+        const auto unchanged = snapshot_now();
+        EXPECT_EQ(http_request(f.public_port(), form_post(path, "undo")).status, 409);
+        EXPECT_EQ(snapshot_now(), unchanged);
+    };
     // Subscribed again, as before any of it.
     const auto granted_again = [&f] {
         f.record("product_marketing", consent::Action::grant);
@@ -308,8 +314,7 @@ TEST(HttpPublic, UndoNeverLiftsAWithdrawalOrSuppressionFromElsewhere) {
     // A withdrawal an administrator recorded (a letter, a phone call): the link has nothing of
     // its own to undo, and its page offers no undo.
     f.record("product_marketing", consent::Action::withdraw);
-    auto before = snapshot_now();
-    EXPECT_EQ(http_request(f.public_port(), form_post(path, "undo")).status, 409);
+    expect_undo_refused();
     const auto page = http_request(f.public_port(), form_post(path, "unsubscribe"));
     EXPECT_EQ(page.status, 200);
     EXPECT_EQ(page.body.find("value=\"undo\""), std::string::npos) << page.body;
@@ -320,9 +325,7 @@ TEST(HttpPublic, UndoNeverLiftsAWithdrawalOrSuppressionFromElsewhere) {
     granted_again();
     const std::string other = f.path(TokenKind::unsubscribe, 0, f.delivery_id + 1000);
     ASSERT_EQ(http_request(f.public_port(), form_post(other, "unsubscribe")).status, 200);
-    before = snapshot_now();
-    EXPECT_EQ(http_request(f.public_port(), form_post(path, "undo")).status, 409);
-    EXPECT_EQ(snapshot_now(), before);
+    expect_undo_refused();
 
     // Its own withdrawal, and then an operator's objection for the same purpose: it stands.
     granted_again();
@@ -336,9 +339,7 @@ TEST(HttpPublic, UndoNeverLiftsAWithdrawalOrSuppressionFromElsewhere) {
                               std::chrono::system_clock::now()},
                              "dpo"));
     }
-    before = snapshot_now();
-    EXPECT_EQ(http_request(f.public_port(), form_post(path, "undo")).status, 409);
-    EXPECT_EQ(snapshot_now(), before);
+    expect_undo_refused();
 
     // Its own withdrawal, but a complaint arrived since: the complaint stands.
     granted_again();
@@ -350,9 +351,7 @@ TEST(HttpPublic, UndoNeverLiftsAWithdrawalOrSuppressionFromElsewhere) {
             "SELECT address_key, '', 'complaint', suppressed_at, 'feedback loop' FROM "
             "suppressions");
     }
-    before = snapshot_now();
-    EXPECT_EQ(http_request(f.public_port(), form_post(path, "undo")).status, 409);
-    EXPECT_EQ(snapshot_now(), before);
+    expect_undo_refused();
     EXPECT_EQ(granted(f), 0);
 }
 
