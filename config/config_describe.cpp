@@ -138,6 +138,8 @@ void describe_access(Writer& w, const Settings& s) {
     w.value(1, "admin_token", describe_source(s.http.admin_token));
     w.value(1, "threads", std::to_string(s.http.threads));
     w.value(1, "max_request_bytes", std::to_string(s.http.max_request_bytes));
+    w.value(1, "max_connections", std::to_string(s.http.max_connections));
+    w.value(1, "max_connections_per_client", std::to_string(s.http.max_connections_per_client));
     w.value(1, "reuse_port", s.http.reuse_port ? "true" : "false");
 }
 

@@ -225,6 +225,8 @@ void read_http(MapReader& r, HttpSettings& out) {
     r.secret("admin_token", out.admin_token, 16);
     r.integer("threads", out.threads, 1, 1024);
     r.size("max_request_bytes", out.max_request_bytes, 1024, 64 * 1024 * 1024);
+    r.size("max_connections", out.max_connections, 16, 1'000'000);
+    r.size("max_connections_per_client", out.max_connections_per_client, 0, 1'000'000);
     r.flag("reuse_port", out.reuse_port);
     if (out.public_listener.port == out.admin_listener.port) {
         r.problem("admin_listener", "uses the same port as public_listener");

@@ -108,6 +108,10 @@ struct HttpSettings {
     SecretSource admin_token;
     int threads = 16;
     std::size_t max_request_bytes = 64 * 1024;
+    // Open connections on the public listener (and again on the admin one); more are answered
+    // 503. Per peer address, loopback excepted (a reverse proxy there speaks for many): 429.
+    std::size_t max_connections = 16'384;
+    std::size_t max_connections_per_client = 64;  // 0: no cap
     // SO_REUSEPORT on both listeners: off, so that a second process on a port already in use
     // fails to start instead of silently sharing the port's requests with the first.
     bool reuse_port = false;

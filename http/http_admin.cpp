@@ -212,9 +212,25 @@ class AdminHandler : public Poco::Net::HTTPRequestHandler {
         using Poco::Data::Keywords::into;
         using Poco::Data::Keywords::now;
         int one = 0;
-        auto db = context_.pool.borrow();
-        db->session() << "SELECT 1", into(one), now;
-        send_json(response, HTTPResponse::HTTP_OK, "{\"status\":\"ok\"}\n");
+        {
+            auto db = context_.pool.borrow();
+            db->session() << "SELECT 1", into(one), now;
+        }
+        const auto check = context_.check_public();
+        const auto& h = check.health;
+        const bool answered = check.answered_in.has_value();
+        send_json(response,
+                  answered ? HTTPResponse::HTTP_OK : HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
+                  fmt::format("{{\"status\":\"{}\",\"database\":\"ok\",\"public_listener\":{{"
+                              "\"status\":\"{}\",\"answered_ms\":{},\"connections\":{},"
+                              "\"max_connections\":{},\"busy_threads\":{},\"threads\":{},"
+                              "\"refused_full\":{},\"refused_per_client\":{},\"timed_out\":{},"
+                              "\"malformed\":{}}}}}\n",
+                              answered ? "ok" : "unavailable", answered ? "ok" : "not answering",
+                              answered ? fmt::format("{:.1f}", check.answered_in->count() / 1000.0)
+                                       : "null",
+                              h.connections, h.max_connections, h.busy_threads, h.threads,
+                              h.refused_full, h.refused_per_client, h.timed_out, h.malformed));
     }
 
     void fail(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,

@@ -1,13 +1,11 @@
 #include "http/http_listeners.hpp"
 
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
-#include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <optional>
 #include <stdexcept>
@@ -24,15 +22,37 @@ std::string base_path(const std::string& base_url) {
     return path;
 }
 
-Poco::Net::HTTPServerParams::Ptr server_params(const ListenerOptions& o, int threads) {
-    Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
-    params->setMaxThreads(threads);
-    params->setMaxQueued(o.max_queued);
-    params->setTimeout(Poco::Timespan(o.request_timeout.count(), 0));
-    params->setKeepAlive(true);
-    params->setKeepAliveTimeout(Poco::Timespan(o.keep_alive_timeout.count(), 0));
-    params->setMaxKeepAliveRequests(o.max_keep_alive_requests);
-    return params;
+ServerOptions server_options(const char* name, const ListenerOptions& o,
+                             const config::HttpSettings& http, int threads) {
+    ServerOptions out;
+    out.name = name;
+    out.threads = threads;
+    out.request_timeout = o.request_timeout;
+    out.keep_alive_timeout = o.keep_alive_timeout;
+    out.max_keep_alive_requests = o.max_keep_alive_requests;
+    out.max_connections = http.max_connections;
+    out.max_connections_per_client = http.max_connections_per_client;
+    out.limits.max_target_bytes = o.public_options.max_uri_bytes;
+    out.limits.max_header_bytes = o.public_options.max_header_bytes;
+    out.limits.max_body_bytes = http.max_request_bytes;
+    return out;
+}
+
+// Each connection is a descriptor: the soft limit is raised to the hard one, as servers that
+// hold many idle connections do, and max_connections is kept under what remains.
+void raise_descriptor_limit(std::size_t wanted) {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        (void)::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+    if (limit.rlim_cur != RLIM_INFINITY && wanted + 256 > limit.rlim_cur) {
+        spdlog::warn(
+            "http.max_connections is {} but the process may open only {} files; past that, "
+            "connections are answered 503 (raise LimitNOFILE)",
+            wanted, limit.rlim_cur);
+    }
 }
 
 // SO_REUSEADDR lets a restarted process bind while old connections linger in TIME_WAIT; it
@@ -48,7 +68,7 @@ Poco::Net::ServerSocket bind(const char* which, const config::ListenerSettings& 
         throw std::runtime_error(fmt::format("the {} listener cannot bind {}:{}: {}", which,
                                              listener.address, listener.port, e.displayText()));
     }
-    socket.listen(256);
+    socket.listen(4096);  // the kernel caps it at net.core.somaxconn
     // Inherited by accepted sockets: small responses go out at once, not after a delayed ACK.
     socket.setNoDelay(true);
     return socket;
@@ -74,9 +94,18 @@ struct Listeners::State {
                          links,        options.public_options,
                          options.clock},
           admin_context{s,       admin_token, suppression_secret,       pool,
-                        metrics, tracking,    s.http.max_request_bytes, options.clock} {
+                        metrics, tracking,    s.http.max_request_bytes, options.clock,
+                        {}} {
         public_context.options.max_body_bytes = s.http.max_request_bytes;
         public_context.options.undo_window = s.consent.undo_window;
+        admin_context.check_public = [this] {
+            PublicListenerCheck check;
+            if (!public_server) return check;
+            check.health = public_server->health();
+            check.answered_in = public_server->probe(public_context.path_prefix + "/robots.txt",
+                                                     std::chrono::seconds(2));
+            return check;
+        };
     }
 
     const config::Settings& settings;
@@ -91,10 +120,10 @@ struct Listeners::State {
     LinkCache links;
     PublicContext public_context;
     AdminContext admin_context;
-    std::unique_ptr<Poco::ThreadPool> public_threads;
-    std::unique_ptr<Poco::ThreadPool> admin_threads;
-    std::unique_ptr<Poco::Net::HTTPServer> public_server;
-    std::unique_ptr<Poco::Net::HTTPServer> admin_server;
+    PublicHandlerFactory public_factory{public_context};
+    AdminHandlerFactory admin_factory{admin_context};
+    std::unique_ptr<Server> public_server;
+    std::unique_ptr<Server> admin_server;
     bool running = false;
 };
 
@@ -110,16 +139,14 @@ void Listeners::start() {
     auto public_socket =
         bind("public", s.settings.http.public_listener, s.settings.http.reuse_port);
     auto admin_socket = bind("admin", s.settings.http.admin_listener, s.settings.http.reuse_port);
+    raise_descriptor_limit(s.settings.http.max_connections * 2);
     s.tracking.start();
-    const int threads = s.settings.http.threads;
-    s.public_threads = std::make_unique<Poco::ThreadPool>("http-public", 2, threads);
-    s.admin_threads = std::make_unique<Poco::ThreadPool>("http-admin", 1, s.options.admin_threads);
-    s.public_server = std::make_unique<Poco::Net::HTTPServer>(
-        new PublicHandlerFactory(s.public_context), *s.public_threads, public_socket,
-        server_params(s.options, threads));
-    s.admin_server = std::make_unique<Poco::Net::HTTPServer>(
-        new AdminHandlerFactory(s.admin_context), *s.admin_threads, admin_socket,
-        server_params(s.options, s.options.admin_threads));
+    s.public_server = std::make_unique<Server>(
+        server_options("public", s.options, s.settings.http, s.settings.http.threads),
+        s.public_factory, std::move(public_socket));
+    auto admin = server_options("admin", s.options, s.settings.http, s.options.admin_threads);
+    admin.limits.max_target_bytes = 8 * 1024;
+    s.admin_server = std::make_unique<Server>(admin, s.admin_factory, std::move(admin_socket));
     s.public_server->start();
     s.admin_server->start();
     s.running = true;
@@ -132,10 +159,8 @@ void Listeners::stop() {
     State& s = *state_;
     if (!s.running) return;
     s.running = false;
-    s.public_server->stopAll(false);
-    s.admin_server->stopAll(false);
-    s.public_threads->joinAll();
-    s.admin_threads->joinAll();
+    s.public_server->stop();
+    s.admin_server->stop();
     s.tracking.stop();
     s.public_server.reset();
     s.admin_server.reset();
@@ -155,5 +180,9 @@ void Listeners::flush_tracking() { state_->tracking.flush(); }
 std::size_t Listeners::tracking_depth() const { return state_->tracking.depth(); }
 
 const Metrics& Listeners::metrics() const { return state_->metrics; }
+
+ServerHealth Listeners::public_health() const {
+    return state_->public_server ? state_->public_server->health() : ServerHealth{};
+}
 
 }  // namespace brevduva::http

@@ -1,14 +1,14 @@
 // The two HTTP listeners of a Brevduva process, for `brevduva web` and `brevduva serve`: the
 // public one (what public.base_url points to, behind a TLS-terminating reverse proxy) and the
-// admin one (loopback by default), each a Poco::Net::HTTPServer with its own bounded thread
-// pool, plus the tracking writer they share. Reads only the token secret, the suppression
-// secret and the admin token: never SMTP passwords or DKIM keys.
+// admin one (loopback by default), each an http::Server (http_server.hpp) with its own threads,
+// plus the tracking writer they share. Reads only the token secret, the suppression secret and
+// the admin token: never SMTP passwords or DKIM keys.
 //
-// Limits: http.threads request threads on the public listener (a keep-alive connection holds
-// one while it is open, so idle connections are closed after keep_alive_timeout), at most
-// max_queued connections waiting for a thread (more are refused), request_timeout to read a
-// request, caps on the URI, the headers and the body (http.max_request_bytes), and a per-client
-// rate limit on the public pages.
+// Limits: http.threads threads run the public listener's requests, which are handed over only
+// once complete, so slow clients hold no thread; request_timeout for a whole request;
+// keep_alive_timeout for an idle connection; http.max_connections in total and
+// http.max_connections_per_client per address (loopback excepted); caps on the URI, the head
+// and the body (http.max_request_bytes); and a per-client rate limit on the public pages.
 #pragma once
 
 #include <chrono>
@@ -20,6 +20,7 @@
 #include "http/http_database_pool.hpp"
 #include "http/http_metrics.hpp"
 #include "http/http_public.hpp"
+#include "http/http_server.hpp"
 #include "http/http_tracking.hpp"
 
 namespace brevduva::http {
@@ -28,9 +29,8 @@ struct ListenerOptions {
     PublicOptions public_options;  // max_body_bytes is replaced by http.max_request_bytes
     TrackingOptions tracking;
     int admin_threads = 4;
-    int max_queued = 256;
-    std::chrono::seconds request_timeout{10};
-    std::chrono::seconds keep_alive_timeout{5};
+    std::chrono::milliseconds request_timeout{10'000};
+    std::chrono::milliseconds keep_alive_timeout{5'000};
     int max_keep_alive_requests = 10'000;
     std::function<std::chrono::system_clock::time_point()> clock = [] {
         return std::chrono::system_clock::now();
@@ -61,6 +61,8 @@ class Listeners {
     // Opens and clicks waiting to be written.
     [[nodiscard]] std::size_t tracking_depth() const;
     [[nodiscard]] const Metrics& metrics() const;
+    // The public listener's connections and refusals.
+    [[nodiscard]] ServerHealth public_health() const;
 
   private:
     struct State;

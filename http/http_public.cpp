@@ -65,19 +65,6 @@ class PublicHandler : public Poco::Net::HTTPRequestHandler {
   private:
     void route(detail::PublicRequest& r) {
         std::string path = request_path(r.request);
-        const auto& options = context_.options;
-        if (r.request.getURI().size() > options.max_uri_bytes) {
-            context_.metrics.hit(HitKind::too_large);
-            send_text(r.response, HTTPResponse::HTTP_REQUEST_URI_TOO_LONG, "text/plain",
-                      "URI too long\n");
-            return;
-        }
-        if (header_bytes(r.request) > options.max_header_bytes) {
-            context_.metrics.hit(HitKind::too_large);
-            send_text(r.response, HTTPResponse::HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, "text/plain",
-                      "headers too large\n");
-            return;
-        }
         if (!context_.path_prefix.empty()) {
             if (!path.starts_with(context_.path_prefix))
                 return limited(r, &detail::serve_not_found);

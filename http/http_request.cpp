@@ -50,12 +50,6 @@ std::string request_path(const Poco::Net::HTTPServerRequest& request) {
     return uri.substr(0, uri.find('?'));
 }
 
-std::size_t header_bytes(const Poco::Net::HTTPServerRequest& request) {
-    std::size_t total = 0;
-    for (const auto& [name, value] : request) total += name.size() + value.size() + 4;
-    return total;
-}
-
 std::optional<std::string> read_body(Poco::Net::HTTPServerRequest& request, std::size_t max_bytes) {
     if (request.hasContentLength() &&
         request.getContentLength64() > static_cast<Poco::Int64>(max_bytes)) {

@@ -21,9 +21,6 @@ namespace brevduva::http {
 // The path of the request URI, without the query.
 [[nodiscard]] std::string request_path(const Poco::Net::HTTPServerRequest& request);
 
-// The sum of header names and values, to refuse oversized headers.
-[[nodiscard]] std::size_t header_bytes(const Poco::Net::HTTPServerRequest& request);
-
 // The body, or nullopt when it is longer than max_bytes (by Content-Length or as read).
 [[nodiscard]] std::optional<std::string> read_body(Poco::Net::HTTPServerRequest& request,
                                                    std::size_t max_bytes);
