@@ -139,7 +139,7 @@ void Listeners::start() {
     auto public_socket =
         bind("public", s.settings.http.public_listener, s.settings.http.reuse_port);
     auto admin_socket = bind("admin", s.settings.http.admin_listener, s.settings.http.reuse_port);
-    raise_descriptor_limit(s.settings.http.max_connections * 2);
+    raise_descriptor_limit(s.settings.http.max_connections);
     s.tracking.start();
     s.public_server = std::make_unique<Server>(
         server_options("public", s.options, s.settings.http, s.settings.http.threads),
