@@ -2,7 +2,9 @@
 
 #include <Poco/Exception.h>
 #include <fmt/format.h>
+#include <signal.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -53,6 +55,29 @@ CLI::App& contacts_group(CLI::App& app) {
     return *contacts;
 }
 
+// SIGBUS is how the kernel reports that a page of a memory-mapped file can no longer be read or
+// written: for Brevduva, SQLite's -shm file (the WAL index, always mapped) on a file system that
+// turned read-only, ran out of space or lost its device. Nothing can be done safely after it in
+// the process; what can be done is to say so plainly instead of dying without a word. Every
+// acknowledged change was committed and synced before it was acknowledged, and an interrupted
+// batch is taken up again at the next start, as after any crash.
+void on_bus_error(int /*signal*/) {
+    static constexpr char message[] =
+        "brevduva: a memory-mapped file could not be read or written (SIGBUS): most likely the "
+        "database's -shm file, on a file system that turned read-only, ran out of space or lost "
+        "its device. Every acknowledged change is committed; make the file system writable and "
+        "start again.\n";
+    (void)!::write(STDERR_FILENO, message, sizeof message - 1);
+    ::_exit(exit_failure);
+}
+
+void report_bus_errors() {
+    struct sigaction action {};
+    action.sa_handler = on_bus_error;
+    sigemptyset(&action.sa_mask);
+    (void)::sigaction(SIGBUS, &action, nullptr);
+}
+
 int report_parse_error(const CLI::App& app, const CLI::ParseError& e) {
     fmt::print(stderr, "brevduva: {}\nRun 'brevduva --help' for the commands and options.\n",
                describe_parse_error(app, e));
@@ -62,12 +87,14 @@ int report_parse_error(const CLI::App& app, const CLI::ParseError& e) {
 }  // namespace
 
 int run(int argc, char** argv) {
+    report_bus_errors();
     log::configure_logging(config::LoggingSettings{});
     CLI::App app{"Brevduva: consent-gated marketing e-mail dispatcher.", "brevduva"};
     app.set_version_flag("--version", version_text, "Print the version and exit");
     app.require_subcommand(1);
     app.footer(
-        "Exit status: 0 success, 1 the environment failed (database, files, relay), "
+        "Exit status: 0 success, 1 the environment failed (database, files, relay; an I/O error "
+        "of the database's files included), "
         "2 bad command line or configuration, 3 'consent check' decided to skip.");
 
     Context context;

@@ -516,6 +516,34 @@ TEST(Dispatch, AScheduleLongPastDueIsNotFiredWithoutForce) {
 
 // ---- serve: the worker beside the HTTP listeners; SIGTERM drains -----------------------------
 
+// SIGBUS stands in for the page fault of a -shm file whose file system turned read-only or full:
+// the worker must end with the problem named, not die without a word, and a worker started
+// again must finish the campaign with nobody mailed twice.
+TEST(Dispatch, ABusErrorEndsTheWorkerWithTheProblemNamedAndNothingLost) {
+    DispatchOptions options;
+    options.global_rate = 50;
+    DispatchEnvironment env(options);
+    constexpr int audience = 200;
+    const auto campaign = queue_granted(env, audience);
+    smtp::testkit::ChildProcess worker(
+        {BREVDUVA_BINARY, "--config", env.config().string(), "worker", "--allow-root"}, false,
+        env.folder() / "worker.log");
+    ASSERT_TRUE(wait_until_received(env, 20, 60s)) << read_file(env.folder() / "worker.log");
+    ::kill(worker.pid(), SIGBUS);
+    const auto status = worker.wait(60s);
+    ASSERT_TRUE(status) << "the worker did not end";
+    const std::string log = read_file(env.folder() / "worker.log");
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 1) << log;
+    EXPECT_NE(log.find("SIGBUS"), std::string::npos) << log;
+    EXPECT_NE(log.find("-shm"), std::string::npos) << log;
+
+    env.brevduva_ok({"worker", "--until-idle", "--allow-root"});
+    auto states = env.states(campaign);
+    EXPECT_EQ(states["sent"] + states["ambiguous"], audience);
+    EXPECT_LE(env.received_total(), static_cast<std::size_t>(audience) + 1)
+        << "at most the one message in flight at the fault may go twice";
+}
+
 TEST(Dispatch, ServeSendsAnswersHttpAndDrainsOnSigterm) {
     DispatchOptions options;
     options.global_rate = 50;
