@@ -540,8 +540,8 @@ TEST(Dispatch, ABusErrorEndsTheWorkerWithTheProblemNamedAndNothingLost) {
     env.brevduva_ok({"worker", "--until-idle", "--allow-root"});
     auto states = env.states(campaign);
     EXPECT_EQ(states["sent"] + states["ambiguous"], audience);
-    EXPECT_LE(env.received_total(), static_cast<std::size_t>(audience) + 1)
-        << "at most the one message in flight at the fault may go twice";
+    EXPECT_LE(env.received_total(), static_cast<std::size_t>(audience)) << "someone mailed twice";
+    EXPECT_GE(env.received_total(), static_cast<std::size_t>(states["sent"]));
 }
 
 TEST(Dispatch, ServeSendsAnswersHttpAndDrainsOnSigterm) {
