@@ -174,7 +174,8 @@ TEST(Wire, RefusesAmbiguousHeads) {
     EXPECT_EQ(refusal("GET / HTTP/1.1\r\nHost : a\r\n\r\n"), 400);                // space
     EXPECT_EQ(refusal("GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n  2\r\n\r\n"), 400);  // folded
     EXPECT_EQ(refusal("GET / HTTP/1.1\r\nHost: a\rX: 1\r\n\r\n"), 400);           // bare CR
-    EXPECT_EQ(refusal(std::string("GET / HTTP/1.1\r\nHost: a\r\nX: 1\0002\r\n\r\n", 37)), 400);
+    using namespace std::string_literals;
+    EXPECT_EQ(refusal("GET / HTTP/1.1\r\nHost: a\r\nX: 1\0002\r\n\r\n"s), 400);
     EXPECT_EQ(refusal("GET / HTTP/1.1\r\nHost: a\r\nno colon\r\n\r\n"), 400);
     EXPECT_EQ(refusal("GET / HTTP/1.1\r\nHost: a\r\nExpect: 200-ok\r\n\r\n"), 417);
 }
