@@ -82,8 +82,12 @@ std::string client_address_key(const sockaddr_storage& address) {
         return {reinterpret_cast<const char*>(&in.sin_addr), sizeof in.sin_addr};
     }
     if (address.ss_family == AF_INET6) {
+        // A /64: one subscriber's network, as hosts in it pick addresses at will.
         const auto& in6 = reinterpret_cast<const sockaddr_in6&>(address);
-        return {reinterpret_cast<const char*>(&in6.sin6_addr), sizeof in6.sin6_addr};
+        if (IN6_IS_ADDR_V4MAPPED(&in6.sin6_addr)) {
+            return {reinterpret_cast<const char*>(&in6.sin6_addr) + 12, 4};
+        }
+        return {reinterpret_cast<const char*>(&in6.sin6_addr), 8};
     }
     return {};
 }
@@ -93,15 +97,13 @@ std::string client_key(const sockaddr_storage& address) {
     if (address.ss_family == AF_INET) {
         const auto& in = reinterpret_cast<const sockaddr_in&>(address);
         if ((ntohl(in.sin_addr.s_addr) >> 24U) == 127U) return {};
-        return {reinterpret_cast<const char*>(&in.sin_addr), sizeof in.sin_addr};
     }
     if (address.ss_family == AF_INET6) {
         const auto& in6 = reinterpret_cast<const sockaddr_in6&>(address);
         if (IN6_IS_ADDR_LOOPBACK(&in6.sin6_addr)) return {};
         if (IN6_IS_ADDR_V4MAPPED(&in6.sin6_addr) && in6.sin6_addr.s6_addr[12] == 127) return {};
-        return {reinterpret_cast<const char*>(&in6.sin6_addr), sizeof in6.sin6_addr};
     }
-    return {};
+    return client_address_key(address);
 }
 
 class BufferedResponse : public Poco::Net::HTTPServerResponse {
@@ -279,7 +281,8 @@ struct Server::Impl {
     mutable std::mutex mutex;  // connections, per_client, next_id, epoll re-arming
     std::unordered_map<std::uint64_t, ConnectionPtr> connections;
     std::unordered_map<std::string, std::size_t> per_client;
-    std::size_t counted = 0;  // connections admitted, without the refused ones being drained
+    std::size_t counted = 0;        // connections admitted, without the refused ones being drained
+    bool listener_resting = false;  // accept() failed for want of resources; re-armed by sweep()
     std::uint64_t next_id = 2;
     std::condition_variable sweep_cv;
 
@@ -291,7 +294,9 @@ struct Server::Impl {
 
     void arm(int fd, std::uint64_t id, std::uint32_t events, int op = EPOLL_CTL_MOD) const {
         epoll_event e{};
-        e.events = events | EPOLLONESHOT | EPOLLRDHUP;
+        // EPOLLRDHUP only while reading: a client that half-closed and does not read would
+        // otherwise wake a thread again and again while its response waits for room.
+        e.events = events | EPOLLONESHOT | ((events & EPOLLIN) != 0 ? EPOLLRDHUP : 0U);
         e.data.u64 = id;
         (void)::epoll_ctl(epoll, op, fd, &e);
     }
@@ -363,6 +368,15 @@ struct Server::Impl {
                     refused_full.fetch_add(1);
                     continue;
                 }
+                if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                    // Out of descriptors or memory with no spare to answer with: the listener
+                    // rests until the sweeper's next round instead of spinning on accept().
+                    spdlog::warn("{} listener: accept failed: {}", options.name,
+                                 std::strerror(errno));
+                    const std::lock_guard lock(mutex);
+                    listener_resting = true;
+                    return;
+                }
                 break;
             }
             admit(fd, peer, length);
@@ -429,7 +443,14 @@ struct Server::Impl {
         if (c.phase == Phase::writing) {
             if (!flush(c)) return false;
             if (c.phase == Phase::writing) return true;
-            return after_response(c);
+            if (!after_response(c)) return false;
+            if (c.phase != Phase::idle || c.reader.buffered() == 0) return true;
+            const auto progress = c.reader.resume();  // a pipelined request
+            if (c.reader.started()) {
+                c.phase = Phase::reading;
+                c.deadline = SteadyClock::now() + options.request_timeout;
+            }
+            return advance(c, progress);
         }
         if (c.phase == Phase::lingering) return linger(c);
         char buffer[kReadChunk];
@@ -452,31 +473,44 @@ struct Server::Impl {
         return true;
     }
 
-    // Acts on the reader's progress: answers 100-continue, a refusal, or a complete request.
+    // Acts on the reader's progress: answers 100-continue, a refusal, or a complete request,
+    // and then any pipelined request already read, one after another.
     bool advance(Connection& c, RequestReader::Progress progress) {
         using P = RequestReader::Progress;
-        if (progress == P::head) {
-            if (c.reader.current().expects_continue) {
-                static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-                (void)::send(c.fd, kContinue.data(), kContinue.size(), MSG_NOSIGNAL);
+        for (;;) {
+            if (progress == P::head) {
+                if (c.reader.current().expects_continue) {
+                    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+                    (void)::send(c.fd, kContinue.data(), kContinue.size(), MSG_NOSIGNAL);
+                }
+                return true;
             }
-            return true;
+            if (progress == P::failed) {
+                malformed.fetch_add(1);
+                const auto& error = c.reader.error();
+                c.close_after_write = true;
+                return respond(c, plain_response(error.status, error.reason, true));
+            }
+            if (progress != P::complete) return true;
+            WireRequest request = c.reader.take();
+            ++c.served;
+            c.close_after_write = !request.keep_alive ||
+                                  c.served >= options.max_keep_alive_requests || stopping.load();
+            if (!respond(c, handle(c, std::move(request)))) return false;
+            if (c.phase != Phase::idle) return true;  // writing, or lingering before the close
+            if (c.reader.buffered() == 0) {
+                c.reader.release_memory();
+                return true;
+            }
+            progress = c.reader.resume();  // a pipelined request
+            if (c.reader.started()) {
+                c.phase = Phase::reading;
+                c.deadline = SteadyClock::now() + options.request_timeout;
+            }
         }
-        if (progress == P::failed) {
-            malformed.fetch_add(1);
-            const auto& error = c.reader.error();
-            c.close_after_write = true;
-            return respond(c, plain_response(error.status, error.reason, true));
-        }
-        if (progress != P::complete) return true;
-        WireRequest request = c.reader.take();
-        ++c.served;
-        c.close_after_write =
-            !request.keep_alive || c.served >= options.max_keep_alive_requests || stopping.load();
-        return respond(c, handle(c, std::move(request)));
     }
 
-    std::string handle(const Connection& c, WireRequest&& wire) {
+    std::string handle(Connection& c, WireRequest&& wire) {
         const bool head = wire.method == "HEAD";
         const bool http10 = wire.minor_version == 0;
         BufferedResponse response(head);
@@ -491,11 +525,14 @@ struct Server::Impl {
                 response.sendBuffer("not found\n", 10);
             }
         } catch (const std::exception& e) {
+            // Nothing has gone out yet: whatever the handler wrote before it failed is dropped,
+            // and the connection closes after the 500.
             spdlog::error("{} listener: a request handler failed: {}", options.name, e.what());
-            if (!response.sent()) {
-                return plain_response(500, "the request failed; see the service log",
-                                      c.close_after_write);
-            }
+            c.close_after_write = true;
+            std::string answer =
+                plain_response(500, "the request failed; see the service log", true);
+            if (head) answer.erase(answer.find("\r\n\r\n") + 4);
+            return answer;
         }
         if (!response.sent()) {
             response.setStatus(Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR);
@@ -504,6 +541,8 @@ struct Server::Impl {
         return response.serialise(!c.close_after_write, http10);
     }
 
+    // Writes a response; then the connection waits for the next request, for room to write,
+    // or lingers before its close. False when it is to be closed now.
     bool respond(Connection& c, std::string bytes) {
         c.out = std::move(bytes);
         c.written = 0;
@@ -530,12 +569,18 @@ struct Server::Impl {
             }
             c.written += static_cast<std::size_t>(n);
         }
-        c.out.clear();
+        if (c.out.capacity() > kReadChunk) {
+            std::string().swap(c.out);
+        } else {
+            c.out.clear();
+        }
         c.written = 0;
         if (c.phase == Phase::writing) c.phase = Phase::reading;
         return true;
     }
 
+    // After a response is written: lingering before the close, or idle (a pipelined request
+    // already read is taken up by advance()).
     bool after_response(Connection& c) {
         if (c.close_after_write) {
             // Closing with unread bytes would reset the connection and could destroy the answer
@@ -547,15 +592,7 @@ struct Server::Impl {
         }
         c.phase = Phase::idle;
         c.deadline = SteadyClock::now() + options.keep_alive_timeout;
-        if (c.reader.buffered() == 0) return true;
-        // A pipelined request already read.
-        const auto progress = c.reader.resume();
-        if (c.reader.started()) {
-            c.phase = Phase::reading;
-            c.deadline = SteadyClock::now() + options.request_timeout;
-        }
-        if (progress == RequestReader::Progress::need_more) return true;
-        return advance(c, progress);
+        return true;
     }
 
     bool linger(Connection& c) {
@@ -580,12 +617,22 @@ struct Server::Impl {
             }
             for (const auto& c : late) {
                 if (c->phase == Phase::reading) {
+                    // Answered, then drained for a while like any refusal, so that the client
+                    // reads the 408 rather than a reset.
                     timed_out.fetch_add(1);
                     const std::string answer =
                         plain_response(408, "the request was not complete in time", true);
                     (void)::send(c->fd, answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+                    ::shutdown(c->fd, SHUT_WR);
+                    c->phase = Phase::lingering;
+                    c->deadline = now + kLinger;
+                    continue;
                 }
                 forget(*c);
+            }
+            if (listener_resting && !stopping.load()) {
+                listener_resting = false;
+                arm(socket.impl()->sockfd(), kListenerId, EPOLLIN);
             }
             lock.unlock();
             late.clear();  // closes the sockets outside the lock
@@ -642,6 +689,8 @@ void Server::stop() {
         const std::lock_guard lock(s.mutex);
         s.connections.clear();
         s.per_client.clear();
+        s.counted = 0;
+        s.listener_resting = false;
     }
     s.socket.close();
     ::close(s.epoll);

@@ -9,11 +9,11 @@
 // response), counted from its first byte, not per read (a late request gets 408 and the
 // connection is closed); keep_alive_timeout for an idle connection between requests;
 // max_connections in total (more are answered 503 and closed); max_connections_per_client per
-// peer address (more: 429), loopback peers excepted, since a reverse proxy on the same machine
-// speaks for many clients. A refused connection is drained for two seconds before it is closed,
-// so that the client reads its answer rather than a reset. Every refusal of a request that
-// cannot be read (RFC 9112 framing) closes the connection the same way. Memory per connection is at
-// most the request limits plus one read.
+// peer address, an IPv6 peer by its /64 (more: 429), loopback peers excepted, since a reverse proxy
+// on the same machine speaks for many clients. A refused connection is drained for two seconds
+// before it is closed, so that the client reads its answer rather than a reset. Every refusal of a
+// request that cannot be read (RFC 9112 framing) closes the connection the same way. Memory per
+// connection is at most the request limits plus one read.
 #pragma once
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -66,8 +66,9 @@ class Server {
     Server& operator=(const Server&) = delete;
 
     void start();
-    // Stops accepting, lets the handlers that are running finish and write their responses
-    // (bounded by request_timeout), then closes every connection. Idempotent.
+    // Stops accepting, lets the handlers that are running finish and write what the socket
+    // takes at once, then closes every connection (a response still waiting for room, or a
+    // connection lingering before its close, is closed too). Idempotent.
     void stop();
 
     [[nodiscard]] std::uint16_t port() const;

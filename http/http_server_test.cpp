@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -35,6 +36,10 @@ class Handler : public Poco::Net::HTTPRequestHandler {
                        Poco::Net::HTTPServerResponse& response) override {
         ++handled_;
         const std::string& uri = request.getURI();
+        if (uri == "/throw") {
+            response.send() << "partial";
+            throw std::runtime_error("the handler failed half-way");
+        }
         if (uri.starts_with("/status/")) {
             response.setStatus(
                 static_cast<Poco::Net::HTTPResponse::HTTPStatus>(std::stoi(uri.substr(8))));
@@ -308,6 +313,23 @@ TEST(Server, ExpectContinueIsAnsweredBeforeTheBody) {
     const auto reply = c.read(5s, "body");
     EXPECT_NE(reply.find("HTTP/1.1 200 OK"), std::string::npos);
     EXPECT_TRUE(reply.ends_with("\r\n\r\nbody")) << reply;
+}
+
+TEST(Server, AHandlerThatFailsHalfWayGetsA500AndTheConnectionCloses) {
+    Running r;
+    for (const std::string method : {"GET", "HEAD"}) {
+        Client c(r.server->port());
+        c.send(method + " /throw HTTP/1.1\r\nHost: a\r\n\r\n" + method +
+               " / HTTP/1.1\r\nHost: a\r\n\r\n");
+        const auto reply = c.read(5s);
+        EXPECT_TRUE(reply.starts_with("HTTP/1.1 500 Internal Server Error\r\n")) << reply;
+        EXPECT_EQ(reply.find("partial"), std::string::npos) << reply;
+        EXPECT_EQ(reply.find("HTTP/1.1 200"), std::string::npos) << "served after a failure";
+        EXPECT_TRUE(c.closed());
+        if (method == "HEAD") {
+            EXPECT_TRUE(reply.ends_with("\r\n\r\n")) << reply;
+        }
+    }
 }
 
 TEST(Server, HeadAnswersCarryTheLengthButNoBody) {

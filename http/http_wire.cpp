@@ -8,8 +8,9 @@
 namespace brevduva::http {
 namespace {
 
-constexpr std::size_t kMaxChunkLine = 1024;
-constexpr std::size_t kCompactAt = 64 * 1024;
+constexpr std::size_t kMaxChunkLine = 256;
+constexpr std::size_t kCompactAt = 16 * 1024;
+constexpr std::size_t kMaxReserve = 16 * 1024;
 
 bool is_tchar(unsigned char c) {
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
@@ -98,12 +99,21 @@ WireRequest RequestReader::take() {
     started_ = false;
     remaining_ = 0;
     trailer_bytes_ = 0;
+    framing_bytes_ = 0;
     head_bytes_ = 0;
     request_line_done_ = false;
     buffer_.erase(0, position_);
     position_ = 0;
     scan_ = 0;
     return out;
+}
+
+void RequestReader::release_memory() {
+    if (position_ == buffer_.size() && buffer_.capacity() > kCompactAt) {
+        std::string().swap(buffer_);
+        position_ = 0;
+        scan_ = 0;
+    }
 }
 
 RequestReader::Progress RequestReader::fail(int status, std::string reason) {
@@ -147,7 +157,12 @@ RequestReader::Progress RequestReader::parse() {
     while (progress == Progress::need_more) {
         switch (phase_) {
             case Phase::head: {
-                if (position_ < buffer_.size()) started_ = true;
+                // Empty lines before a request are not a request: they do not start its clock.
+                if (request_line_done_ ||
+                    (position_ < buffer_.size() && buffer_[position_] != '\r' &&
+                     buffer_[position_] != '\n')) {
+                    started_ = true;
+                }
                 std::size_t room =
                     limits_.max_header_bytes - std::min(head_bytes_, limits_.max_header_bytes);
                 // The request line is bounded by the target's limit, so that a long target is
@@ -195,8 +210,14 @@ RequestReader::Progress RequestReader::parse() {
                 bool too_long = false;
                 const auto line = next_line(kMaxChunkLine, true, too_long);
                 if (bad_line_) return fail(400, "a chunk-size line not ended by CRLF");
-                if (too_long) return fail(400, "a chunk-size line longer than 1 KiB");
+                if (too_long) return fail(400, "a chunk-size line longer than 256 bytes");
                 if (!line) goto body_wait;
+                // Framing counts too: a body of one-byte chunks with long extensions is bounded
+                // on the wire, not only once decoded.
+                framing_bytes_ += line->size() + 4;
+                if (framing_bytes_ > limits_.max_header_bytes + limits_.max_body_bytes / 2) {
+                    return fail(413, "the chunked body's framing is larger than the limit");
+                }
                 if (!parse_chunk_size(*line)) return Progress::failed;
                 phase_ = remaining_ == 0 ? Phase::trailers : Phase::chunk_data;
                 break;
@@ -381,8 +402,10 @@ RequestReader::Progress RequestReader::after_head() {
         if (iequals(name, "Host")) {
             ++hosts;
         } else if (iequals(name, "Content-Length")) {
-            bool bad = value.empty();
+            bool bad = false;
+            bool any = false;
             each_element(value, [&](std::string_view element) {
+                any = true;
                 if (bad) return;
                 if (!std::all_of(element.begin(), element.end(),
                                  [](char c) { return c >= '0' && c <= '9'; })) {
@@ -401,7 +424,7 @@ RequestReader::Progress RequestReader::after_head() {
                 length = n;
                 has_length = true;
             });
-            if (bad) return fail(400, "a Content-Length that is not one decimal number");
+            if (bad || !any) return fail(400, "a Content-Length that is not one decimal number");
         } else if (iequals(name, "Transfer-Encoding")) {
             has_coding = true;
             each_element(value, [&](std::string_view coding) {
@@ -446,7 +469,8 @@ RequestReader::Progress RequestReader::after_head() {
     }
     remaining_ = has_length ? *length : 0;
     phase_ = remaining_ == 0 ? Phase::done : Phase::body_length;
-    if (remaining_ != 0) r.body.reserve(static_cast<std::size_t>(remaining_));
+    if (remaining_ != 0)
+        r.body.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, kMaxReserve)));
     return Progress::need_more;
 }
 

@@ -66,6 +66,9 @@ class RequestReader {
     // The head of the request being read (valid from Progress::head until take()).
     [[nodiscard]] const WireRequest& current() const { return request_; }
 
+    // Gives back the buffer's memory when nothing is buffered (an idle connection).
+    void release_memory();
+
     // True once any byte of the next request (after optional empty lines) has arrived.
     [[nodiscard]] bool started() const { return started_; }
     [[nodiscard]] std::size_t buffered() const { return buffer_.size() - position_; }
@@ -103,6 +106,7 @@ class RequestReader {
     WireError error_;
     std::uint64_t remaining_ = 0;  // of the Content-Length body or of the current chunk
     std::size_t trailer_bytes_ = 0;
+    std::size_t framing_bytes_ = 0;  // chunk-size lines and CRLFs of the body being read
     std::size_t head_bytes_ = 0;
     std::size_t scan_ = 0;  // bytes after position_ already searched for LF
     bool request_line_done_ = false;

@@ -104,7 +104,7 @@ TEST(Wire, RefusesBothFramingHeadersTogether) {
 }
 
 TEST(Wire, RefusesLengthsThatAreNotOneNumber) {
-    for (const char* length : {"-1", "+4", "4 4", "0x10", "", "4, 5", "1e3", "four"}) {
+    for (const char* length : {"-1", "+4", "4 4", "0x10", "", ",", " , ", "4, 5", "1e3", "four"}) {
         EXPECT_EQ(refusal(std::string("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: ") + length +
                           "\r\n\r\nbody"),
                   400)
@@ -135,6 +135,23 @@ TEST(Wire, RefusesMalformedChunks) {
     EXPECT_EQ(refusal(head + "2\nab\r\n0\r\n\r\n"), 400);      // a bare LF after the size
     EXPECT_EQ(refusal(head + "\r\nab\r\n0\r\n\r\n"), 400);     // no size at all
     EXPECT_EQ(refusal(head + "2 x\r\nab\r\n0\r\n\r\n"), 400);  // junk after the size
+}
+
+TEST(Wire, ChunkFramingIsBoundedOnTheWireToo) {
+    // 64 KiB of one-byte chunks, each with a long extension: far more framing than body.
+    std::string bytes = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for (int i = 0; i < 1000; ++i) bytes += "1;" + std::string(200, 'e') + "\r\nx\r\n";
+    EXPECT_EQ(refusal(bytes), 413);
+}
+
+TEST(Wire, EmptyLinesBetweenRequestsDoNotStartOne) {
+    RequestReader reader({});
+    ASSERT_EQ(reader.feed("GET / HTTP/1.1\r\nHost: a\r\n\r\n\r\n"), Progress::complete);
+    (void)reader.take();
+    EXPECT_EQ(reader.resume(), Progress::need_more);
+    EXPECT_FALSE(reader.started());
+    EXPECT_EQ(reader.feed("G"), Progress::need_more);
+    EXPECT_TRUE(reader.started());
 }
 
 TEST(Wire, ATruncatedChunkedBodyIsNeverComplete) {
