@@ -89,6 +89,12 @@ std::optional<std::string> map_prefixed(const std::string& key, const std::strin
     }
     const std::string name = trimmed(written).substr(attribute_prefix.size());
     if (name.empty()) return fmt::format("column '{}' names no attribute", written);
+    // A key with a control character would not read back from the stored JSON (a NUL cuts it).
+    if (std::any_of(name.begin(), name.end(),
+                    [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+        return fmt::format("column {}: an attribute name may not hold control characters",
+                           index + 1);
+    }
     for (const auto& a : out.attributes) {
         if (a.name == name) return fmt::format("column '{}' appears twice", written);
     }

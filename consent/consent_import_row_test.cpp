@@ -42,6 +42,14 @@ TEST(ImportHeader, MapsKnownColumnsWhateverTheirCaseAndSpaces) {
     EXPECT_EQ(r.value().width, 5u);
 }
 
+TEST(ImportHeader, RefusesAttributeNamesWithControlCharacters) {
+    using namespace std::string_literals;
+    EXPECT_EQ(header_error(Fields{"email", "attr:team", "attr:team\0x"s}),
+              "column 3: an attribute name may not hold control characters");
+    EXPECT_EQ(header_error(Fields{"email", "attr:a\tb"}),
+              "column 2: an attribute name may not hold control characters");
+}
+
 TEST(ImportHeader, RefusesAnUnknownColumnNamingTheNearestKnownOne) {
     const auto e = header_error({"email", "organization"});
     EXPECT_THAT(e, HasSubstr("unknown column 'organization'"));

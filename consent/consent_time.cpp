@@ -100,6 +100,11 @@ Result<TimePoint, std::string> parse_timestamp(std::string_view text) {
     if (!date.ok() || *hour > 23 || *minute > 59 || *second > 59) {
         return R::failure("is not a valid date and time");
     }
+    // The clock counts nanoseconds in 64 bits: it reaches from 1677 to 2262. No consent was
+    // given before 1970, nor will be after 2200.
+    if (*year < 1970 || *year > 2200) {
+        return R::failure("is not a time between 1970 and 2200");
+    }
     const auto local = std::chrono::sys_days{date} + std::chrono::hours{*hour} +
                        std::chrono::minutes{*minute} + std::chrono::seconds{*second} + *micros;
     return R::success(std::chrono::time_point_cast<TimePoint::duration>(local - *offset));

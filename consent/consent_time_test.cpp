@@ -32,6 +32,11 @@ TEST(Timestamp, RefusesWhatCouldBeMisreadAndSaysWhy) {
     EXPECT_THAT(parse_timestamp("2025-03-01").error(), HasSubstr("only a date"));
     EXPECT_THAT(parse_timestamp("2025-02-30T09:30:00Z").error(), HasSubstr("not a valid date"));
     EXPECT_THAT(parse_timestamp("2025-03-01T24:00:00Z").error(), HasSubstr("not a valid"));
+    // Outside what the clock can hold (1677-2262) the arithmetic would overflow.
+    EXPECT_THAT(parse_timestamp("2525-05-01T08:00:00Z").error(),
+                HasSubstr("between 1970 and 2200"));
+    EXPECT_THAT(parse_timestamp("1000-01-01T00:00:00Z").error(),
+                HasSubstr("between 1970 and 2200"));
     for (const char* bad :
          {"", "yesterday", "01/03/2025 09:30", "2025-3-1T09:30Z", "2025-03-01T09:30:00Zjunk",
           "2025-03-01T09:30:00+1", "2025-03-01T09:30:00."}) {

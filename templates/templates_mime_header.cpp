@@ -65,11 +65,12 @@ class FieldLine {
         out_ += "\r\n ";
         start_ = out_.size() - 1;
     }
-    // Folds first when the parts would pass column 78; the first part starts with WSP.
-    void place(std::initializer_list<std::string_view> parts) {
+    // Folds first when the parts would pass column 78 (or `limit`); the first part starts with
+    // WSP.
+    void place(std::initializer_list<std::string_view> parts, std::size_t limit = kMaxHeaderLine) {
         std::size_t size = 0;
         for (const std::string_view p : parts) size += p.size();
-        if (column() + size > kMaxHeaderLine && column() > 1) {
+        if (column() + size > limit && column() > 1) {
             out_ += "\r\n";
             start_ = out_.size();
         }
@@ -296,6 +297,8 @@ std::optional<HeaderError> append_address_field(std::string& out, std::string_vi
         line.end();
         return std::nullopt;
     }
+    // A line holding an encoded-word may be 76 long, not 78 (RFC 2047 section 2).
+    std::size_t limit = kMaxHeaderLine;
     switch (phrase_form(display_name, line.column())) {
         case PhraseForm::atoms:
             append_folded(line, display_name);
@@ -305,9 +308,10 @@ std::optional<HeaderError> append_address_field(std::string& out, std::string_vi
             break;
         case PhraseForm::encoded:
             append_encoded_words(line, display_name, WordSplit::keep_whole_if_possible);
+            limit = kMaxWordLine;
             break;
     }
-    line.place({" <", address, ">"});
+    line.place({" <", address, ">"}, limit);
     line.end();
     return std::nullopt;
 }

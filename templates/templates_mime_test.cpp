@@ -214,6 +214,24 @@ TEST(HeaderFields, LongNamesFoldBeforeTheAddress) {
     expect_header_limits(address("To", "Åsa " + std::string(150, 'x'), "a@example.se"));
 }
 
+// A line that holds an encoded-word may be 76 long, not 78 (RFC 2047 section 2): the address
+// after an encoded name moves to a line of its own one column earlier than after plain words.
+TEST(HeaderFields, AnAddressAfterAnEncodedNameKeepsItsLineWithin76) {
+    const std::string name =
+        "Plain ASCII subject that is long enough to need folding at its spaces =?en written "
+        "into a header line";
+    const std::string header = address("From", name, "news@example.se");
+    std::size_t start = 0;
+    while (start < header.size()) {
+        const auto end = header.find("\r\n", start);
+        const auto line = std::string_view(header).substr(start, end - start);
+        if (line.find("=?") != std::string_view::npos) {
+            EXPECT_LE(line.size(), 76U) << line;
+        }
+        start = end + 2;
+    }
+}
+
 TEST(HeaderFields, InjectionIsRefusedAndNothingIsWritten) {
     std::string out = "kept";
     auto error = append_unstructured_field(out, "Subject", "x\r\nBcc: y");
