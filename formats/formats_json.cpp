@@ -69,9 +69,32 @@ class StrictHandler : public Poco::JSON::ParseHandler {
     std::size_t depth_ = 0;
 };
 
+// Poco's parser hands a key over cut at an escaped NUL ("email\u0000x" arrives as "email"),
+// so the document would be acted on as something other than what was sent. No field of ours
+// holds a NUL: any \u0000, in a key or a value, is refused.
+void refuse_escaped_nul(std::string_view text) {
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (!in_string) {
+            in_string = c == '"';
+            continue;
+        }
+        if (c == '"') {
+            in_string = false;
+        } else if (c == '\\' && i + 1 < text.size()) {
+            if (text.substr(i + 1, 5) == "u0000") {
+                throw Poco::JSON::JSONException("a string holds \\u0000 (NUL), which is refused");
+            }
+            ++i;  // the escaped character
+        }
+    }
+}
+
 }  // namespace
 
 Poco::Dynamic::Var parse_json(std::string_view text) {
+    refuse_escaped_nul(text);
     Poco::JSON::Parser parser(new StrictHandler);
     return parser.parse(std::string(text));
 }

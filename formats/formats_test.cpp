@@ -32,6 +32,16 @@ TEST(StrictJson, AKeyTwiceInOneObjectIsRefusedWithTheKeyNamed) {
               "the key 'email' appears twice in one object");
 }
 
+// Poco cuts a key at an escaped NUL: {"email\u0000x": …} would be acted on as "email".
+TEST(StrictJson, AnEscapedNulIsRefusedWhereverItIs) {
+    EXPECT_EQ(refusal(R"({"email\u0000x":"anna@kund.se"})"),
+              "a string holds \\u0000 (NUL), which is refused");
+    EXPECT_EQ(refusal(R"({"name":"a\u0000b"})"), "a string holds \\u0000 (NUL), which is refused");
+    // An escaped backslash followed by the text u0000 is no NUL.
+    EXPECT_EQ(refusal(R"({"name":"a\\u0000b"})"), "accepted");
+    EXPECT_EQ(refusal(R"({"name":"\u0001"})"), "accepted");
+}
+
 TEST(StrictJson, NestingIsCapped) {
     const std::string deep = std::string(max_json_depth, '[') + std::string(max_json_depth, ']');
     EXPECT_EQ(refusal(deep), "accepted");
