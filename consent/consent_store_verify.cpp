@@ -67,8 +67,9 @@ std::map<Key, ConsentState> fold_page(store::Database& db, const ContactPage& pa
     }
     std::map<Key, ConsentState> folded;
     for (const auto& [key, events] : grouped) {
-        const auto settings = std::find_if(purposes.begin(), purposes.end(),
-                                           [&](const auto& p) { return p.name == key.second; });
+        const auto settings =
+            std::find_if(purposes.begin(), purposes.end(),
+                         [&k = key](const auto& p) { return p.name == k.second; });
         if (settings == purposes.end()) continue;  // not configured: no view row
         folded[key] = fold(events, *settings, ContactFacts{organisation[key.first]});
     }

@@ -166,8 +166,9 @@ MigrationStatus Migrator::status() {
         }
     }
     for (const auto& [version, name] : owed_steps()) {
-        const auto known = std::find_if(migrations_.begin(), migrations_.end(),
-                                        [&](const Migration& m) { return m.version == version; });
+        const auto known =
+            std::find_if(migrations_.begin(), migrations_.end(),
+                         [v = version](const Migration& m) { return m.version == v; });
         status.pending_steps.push_back(fmt::format(
             "{}: {}",
             known == migrations_.end() ? std::to_string(version) : label(version, known->name),
@@ -197,7 +198,7 @@ void Migrator::run_owed_steps() {
         const auto& [version, name] = owed.front();
         const auto migration =
             std::find_if(migrations_.begin(), migrations_.end(),
-                         [&](const Migration& m) { return m.version == version; });
+                         [v = version](const Migration& m) { return m.version == v; });
         if (migration == migrations_.end() || !migration->step) {
             throw std::logic_error(
                 fmt::format("the step '{}' of migration {:04} is owed, and "

@@ -240,8 +240,13 @@ TEST(Integrity, AcknowledgedChoicesHoldAcrossEveryProcessKillsAndRestarts) {
     }
 
     std::set<std::uint16_t> taken;
-    const auto [web_public, web_admin] = two_free_ports(taken);
-    const auto [serve_public, serve_admin] = two_free_ports(taken);
+    // Plain locals, not structured bindings: the lambdas below capture them.
+    const auto web_ports = two_free_ports(taken);
+    const auto serve_ports = two_free_ports(taken);
+    const auto web_public = web_ports.first;
+    const auto web_admin = web_ports.second;
+    const auto serve_public = serve_ports.first;
+    const auto serve_admin = serve_ports.second;
     auto web = start_listener(env, "web", web_public, web_admin, "web.log");
     auto serve = start_listener(env, "serve", serve_public, serve_admin, "serve.log");
     auto worker = env.start_worker();
