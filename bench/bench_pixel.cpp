@@ -11,15 +11,15 @@
 //                             [--server-threads N] [--rounds N] [--nice N] [--slow N]
 //                             [--idle N] [--keep]
 #include <Poco/Data/Session.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/PipeStream.h>
 #include <Poco/Process.h>
 #include <Poco/StreamCopier.h>
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -413,11 +413,10 @@ int main(int argc, char** argv) try {
     std::string held;
     if (o.slow > 0 || o.idle > 0) {
         Poco::Pipe holder_out;
-        auto holder = Poco::Process::launch(
-            "/proc/self/exe",
-            {"--hold", std::to_string(listeners.public_port()), std::to_string(o.slow),
-             std::to_string(o.idle)},
-            nullptr, &holder_out, nullptr);
+        auto holder = Poco::Process::launch("/proc/self/exe",
+                                            {"--hold", std::to_string(listeners.public_port()),
+                                             std::to_string(o.slow), std::to_string(o.idle)},
+                                            nullptr, &holder_out, nullptr);
         Poco::PipeInputStream holder_in(holder_out);
         std::getline(holder_in, held);
         std::this_thread::sleep_for(std::chrono::seconds(2));
@@ -451,19 +450,22 @@ int main(int argc, char** argv) try {
                worst_p99 < 20 ? "PASS" : "MISS");
     if (o.slow > 0 || o.idle > 0) {
         fmt::print("\nwith a child {}:\n", held);
-        fmt::print("  brevduva pixel: {:.0f} requests/s ({:.1f} % of its mean without), p99 {:.2f} ms"
-                   "   (goal < 100 ms: {}), {} errors\n",
-                   loaded.requests_per_second,
-                   our_rate > 0 ? 100 * loaded.requests_per_second / (our_rate / o.rounds) : 0,
-                   loaded.p99_ms, loaded.p99_ms < 100 ? "PASS" : "MISS", loaded.errors);
+        fmt::print(
+            "  brevduva pixel: {:.0f} requests/s ({:.1f} % of its mean without), p99 {:.2f} ms"
+            "   (goal < 100 ms: {}), {} errors\n",
+            loaded.requests_per_second,
+            our_rate > 0 ? 100 * loaded.requests_per_second / (our_rate / o.rounds) : 0,
+            loaded.p99_ms, loaded.p99_ms < 100 ? "PASS" : "MISS", loaded.errors);
         fmt::print("  open connections {} of {}; {} timed out (408), {} refused as full\n",
-                   during.connections, during.max_connections, during.timed_out, during.refused_full);
-        fmt::print("  resident memory {:.1f} MiB before, {:.1f} MiB during ({:.1f} KiB per held "
-                   "connection)\n",
-                   rss_before / 1024.0, rss_during / 1024.0,
-                   during.connections > 0
-                       ? static_cast<double>(rss_during - rss_before) / static_cast<double>(during.connections)
-                       : 0.0);
+                   during.connections, during.max_connections, during.timed_out,
+                   during.refused_full);
+        fmt::print(
+            "  resident memory {:.1f} MiB before, {:.1f} MiB during ({:.1f} KiB per held "
+            "connection)\n",
+            rss_before / 1024.0, rss_during / 1024.0,
+            during.connections > 0 ? static_cast<double>(rss_during - rss_before) /
+                                         static_cast<double>(during.connections)
+                                   : 0.0);
         fmt::print("  /healthz: {} {}", health.first, health.second);
     }
     fmt::print(
