@@ -171,6 +171,10 @@ class Worker::Impl {
     // Claims and hands over one batch of the campaign; the number claimed.
     std::size_t send_batch(CampaignRun& run, Clock::time_point now);
     void record_outcomes();
+    // After a turn failed with e: true when e was the database locked past its busy timeout
+    // (reported once per spell) and the turn is to be tried again after a short wait.
+    bool waited_out_lock(const std::exception& e);
+    void unlocked();
     void drain();
     void report();
     // Nothing to send now or within a few seconds, in any campaign whose window is open.
@@ -207,6 +211,8 @@ class Worker::Impl {
         Clock::time_point first_attempt_at;
     };
     std::unordered_map<DeliveryId, InFlight> in_flight_map_;
+    std::vector<AttemptOutcome> unrecorded_;  // taken from the inbox, not yet written
+    Clock::time_point locked_since_{};        // a spell of a locked database, reported once
     std::size_t in_flight_ = 0;
     WorkerProgress progress_;
     std::set<CampaignId> reported_overdue_;
@@ -456,16 +462,20 @@ std::size_t Worker::Impl::send_batch(CampaignRun& run, Clock::time_point now) {
 }
 
 void Worker::Impl::record_outcomes() {
-    auto outcomes = inbox_.take();
-    if (outcomes.empty()) return;
-    for (auto& o : outcomes) {
+    // Outcomes stay in unrecorded_ until they are written: a database locked past its busy
+    // timeout throws from record(), and the next turn writes them then.
+    for (auto& o : inbox_.take()) {
         if (auto it = in_flight_map_.find(o.id); it != in_flight_map_.end()) {
             o.contact_id = it->second.contact_id;
             o.attempts = it->second.attempts;
             o.first_attempt_at = it->second.first_attempt_at;
             in_flight_map_.erase(it);
         }
+        unrecorded_.push_back(std::move(o));
     }
+    if (unrecorded_.empty()) return;
+    const auto outcomes = std::move(unrecorded_);
+    unrecorded_.clear();
     std::uniform_real_distribution<double> unit(0.0, 1.0);
     const UnitRandom random = [&] { return unit(random_engine_); };
     const auto key_of = [&](std::int64_t contact_id) -> std::string {
@@ -473,7 +483,13 @@ void Worker::Impl::record_outcomes() {
         if (!contact) return {};
         return suppressions_.key_for(stored_address(contact->address));
     };
-    const auto recorded = queue_.record(outcomes, backoff_, Clock::now(), random, key_of);
+    Recorded recorded;
+    try {
+        recorded = queue_.record(outcomes, backoff_, Clock::now(), random, key_of);
+    } catch (...) {
+        unrecorded_ = outcomes;
+        throw;
+    }
     in_flight_ -= std::min(in_flight_, outcomes.size());
     progress_.sent += recorded.sent;
     progress_.deferred += recorded.deferred;
@@ -495,13 +511,24 @@ void Worker::Impl::drain() {
     // Nothing is claimed between batches, so what is left is in the transport: give it the
     // drain time, then cut what still runs (a cut after the final dot is ambiguous).
     const auto deadline = Clock::now() + settings_.sending.drain_timeout;
+    const auto record_in_time = [&] {
+        for (;;) {
+            try {
+                record_outcomes();
+                return;
+            } catch (const std::exception& e) {
+                // Past the drain time, what is not written is recovered at the next start.
+                if (Clock::now() >= deadline || !waited_out_lock(e)) throw;
+            }
+        }
+    };
     while (in_flight_ > 0 && Clock::now() < deadline) {
         hooks_->alive();
         inbox_.wait(std::chrono::milliseconds(200));
-        record_outcomes();
+        record_in_time();
     }
     transport_->close(std::chrono::milliseconds(1000));
-    record_outcomes();
+    record_in_time();
     const auto released = queue_.release_unstarted(Clock::now());
     if (released > 0) spdlog::info("released {} unstarted deliveries", released);
     if (in_flight_ > 0) {
@@ -524,31 +551,69 @@ bool Worker::Impl::idle() {
     return !due || *due > now + std::chrono::seconds(5);
 }
 
+bool Worker::Impl::waited_out_lock(const std::exception& e) {
+    if (!store::is_locked(e)) return false;
+    // Another process held the database's write lock past database.busy_timeout (a large
+    // import, a backup of a busy file, a process stopped while it held it). Nothing of this turn
+    // was written; what was claimed is claimed again and the outcomes are kept. Wait, and try
+    // again, rather than end the worker (and with `serve`, the listeners beside it).
+    if (locked_since_ == Clock::time_point{}) {
+        locked_since_ = Clock::now();
+        spdlog::warn(
+            "the database stayed locked past database.busy_timeout ({} ms): {}; "
+            "waiting for it",
+            settings_.database.busy_timeout.count(), e.what());
+    }
+    inbox_.wait(std::chrono::milliseconds(250));
+    return true;
+}
+
+void Worker::Impl::unlocked() {
+    if (locked_since_ == Clock::time_point{}) return;
+    spdlog::info(
+        "the database is writable again after {} s",
+        std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - locked_since_).count());
+    locked_since_ = {};
+}
+
 WorkerProgress Worker::Impl::run() {
-    housekeeping(Clock::now(), true);
+    for (;;) {
+        try {
+            housekeeping(Clock::now(), true);
+            break;
+        } catch (const std::exception& e) {
+            if (stopping_ || !waited_out_lock(e)) throw;
+        }
+    }
     std::size_t turn = 0;
     while (!stopping_) {
         hooks_->alive();
         const auto now = Clock::now();
-        housekeeping(now, false);
-        record_outcomes();
         std::size_t claimed = 0;
-        if (in_flight_ < options_.max_in_flight) {
-            // Round robin over the running campaigns, one batch each per turn.
-            std::vector<CampaignRun*> ready;
-            for (const auto& campaign : campaigns_.running()) {
-                if (auto* run = prepare(campaign)) ready.push_back(run);
+        try {
+            housekeeping(now, false);
+            record_outcomes();
+            if (in_flight_ < options_.max_in_flight) {
+                // Round robin over the running campaigns, one batch each per turn.
+                std::vector<CampaignRun*> ready;
+                for (const auto& campaign : campaigns_.running()) {
+                    if (auto* run = prepare(campaign)) ready.push_back(run);
+                }
+                for (std::size_t i = 0; i < ready.size() && !stopping_; ++i) {
+                    CampaignRun& run = *ready[(turn + i) % ready.size()];
+                    if (!run.window.is_open(now)) continue;
+                    if (in_flight_ >= options_.max_in_flight) break;
+                    claimed += send_batch(run, now);
+                }
+                ++turn;
             }
-            for (std::size_t i = 0; i < ready.size() && !stopping_; ++i) {
-                CampaignRun& run = *ready[(turn + i) % ready.size()];
-                if (!run.window.is_open(now)) continue;
-                if (in_flight_ >= options_.max_in_flight) break;
-                claimed += send_batch(run, now);
-            }
-            ++turn;
+            unlocked();
+            if (claimed > 0) continue;
+            if (options_.until_idle && in_flight_ == 0 && unrecorded_.empty() && idle()) break;
+        } catch (const std::exception& e) {
+            if (!waited_out_lock(e)) throw;
+            continue;
         }
-        if (claimed > 0) continue;
-        if (options_.until_idle && in_flight_ == 0 && idle()) break;
         inbox_.wait(in_flight_ > 0 ? std::chrono::milliseconds(50) : options_.idle_poll);
     }
     drain();

@@ -1,5 +1,6 @@
 #include "store/store_database.hpp"
 
+#include <Poco/Data/SQLite/SQLiteException.h>
 #include <Poco/Data/Session.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -11,6 +12,12 @@
 
 namespace brevduva::store {
 namespace fs = std::filesystem;
+
+bool is_locked(const std::exception& e) {
+    return dynamic_cast<const LockedError*>(&e) != nullptr ||
+           dynamic_cast<const Poco::Data::SQLite::DBLockedException*>(&e) != nullptr ||
+           dynamic_cast<const Poco::Data::SQLite::TableLockedException*>(&e) != nullptr;
+}
 using Poco::Data::Keywords::into;
 using Poco::Data::Keywords::now;
 using Poco::Data::Keywords::use;
@@ -66,6 +73,8 @@ void Database::execute_script(std::string_view sql) {
         } else {
             postgres::execute_script(session(), sql);
         }
+    } catch (const LockedError& e) {
+        throw LockedError(fmt::format("{}: {}", location_, e.what()));
     } catch (const StoreError& e) {
         throw StoreError(fmt::format("{}: {}", location_, e.what()));
     }
@@ -81,6 +90,8 @@ void Database::execute_control(std::string_view sql) {
         } else {
             postgres::execute_script(session(), sql);
         }
+    } catch (const LockedError& e) {
+        throw LockedError(fmt::format("{}: {}: {}", location_, sql, e.what()));
     } catch (const StoreError& e) {
         throw StoreError(fmt::format("{}: {}: {}", location_, sql, e.what()));
     }

@@ -23,6 +23,17 @@ class StoreError : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// Another connection held a lock past this one's busy timeout (SQLite's SQLITE_BUSY and
+// SQLITE_LOCKED): nothing was changed, and the same work can succeed later.
+class LockedError : public StoreError {
+  public:
+    using StoreError::StoreError;
+};
+
+// True for a LockedError and for Poco's exceptions of the same two SQLite results. A
+// long-running process waits such a spell out instead of ending.
+[[nodiscard]] bool is_locked(const std::exception& e);
+
 enum class Backend { sqlite, postgresql };
 
 class Database {

@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "store/store_database.hpp"
@@ -52,7 +53,7 @@ void check_folder(const fs::path& path, const fs::path& folder) {
     if (const int error = access_error(folder, W_OK | X_OK); error != 0) {
         throw open_error(path, fmt::format("folder {} is not writable ({}); SQLite must create "
                                            "the -wal and -shm files beside the database",
-                                           folder, std::strerror(error)));
+                                           folder, std::generic_category().message(error)));
     }
 }
 
@@ -102,10 +103,12 @@ void check_file(const fs::path& path) {
         throw open_error(path, "it is a folder, not a database file");
     }
     if (const int error = access_error(path, W_OK); error != 0) {
-        throw open_error(path, fmt::format("the file is not writable ({})", std::strerror(error)));
+        throw open_error(path, fmt::format("the file is not writable ({})",
+                                           std::generic_category().message(error)));
     }
     if (const int error = access_error(path, R_OK); error != 0) {
-        throw open_error(path, fmt::format("the file is not readable ({})", std::strerror(error)));
+        throw open_error(path, fmt::format("the file is not readable ({})",
+                                           std::generic_category().message(error)));
     }
 }
 
@@ -196,7 +199,8 @@ void create_if_absent(const fs::path& path, const std::string& group) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0) {
         if (errno == EEXIST) return;  // another process made it meanwhile
-        throw open_error(path, fmt::format("cannot create the file: {}", std::strerror(errno)));
+        throw open_error(path, fmt::format("cannot create the file: {}",
+                                           std::generic_category().message(errno)));
     }
     // The umask may have taken bits away (0640 under umask 077): set exactly what is meant.
     const bool ok =
@@ -207,7 +211,7 @@ void create_if_absent(const fs::path& path, const std::string& group) {
     if (!ok) {
         fs::remove(path, ec);
         throw open_error(path, fmt::format("cannot give the new file group '{}' and mode {:o}: {}",
-                                           group, mode, std::strerror(error)));
+                                           group, mode, std::generic_category().message(error)));
     }
 }
 
@@ -250,6 +254,9 @@ void execute_script(Poco::Data::Session& session, std::string_view sql) {
     if (rc != SQLITE_OK) {
         std::string cause = message != nullptr ? message : sqlite3_errstr(rc);
         sqlite3_free(message);
+        if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
+            throw LockedError(std::move(cause));
+        }
         throw StoreError(std::move(cause));
     }
 }

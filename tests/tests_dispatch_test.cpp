@@ -544,6 +544,43 @@ TEST(Dispatch, ABusErrorEndsTheWorkerWithTheProblemNamedAndNothingLost) {
     EXPECT_GE(env.received_total(), static_cast<std::size_t>(states["sent"]));
 }
 
+// Another process holding the write lock longer than the worker's busy timeout (a large
+// import, a stuck process) is waited out: the worker keeps going, with its outcomes kept until
+// they can be written, and the campaign ends with everyone mailed once.
+TEST(Dispatch, AWorkerWaitsOutADatabaseLockedPastItsBusyTimeout) {
+    DispatchOptions options;
+    options.global_rate = 50;
+    DispatchEnvironment env(options);
+    constexpr int audience = 150;
+    const auto campaign = queue_granted(env, audience);
+    smtp::testkit::ChildProcess worker({BREVDUVA_BINARY, "--config", env.config().string(), "--set",
+                                        "database.busy_timeout=200ms", "worker", "--allow-root"},
+                                       false, env.folder() / "worker.log");
+    ASSERT_TRUE(wait_until_received(env, 20, 60s)) << read_file(env.folder() / "worker.log");
+    {
+        auto db = env.open_database();
+        store::Transaction lock(db);  // BEGIN IMMEDIATE: the write lock, for 15 busy timeouts
+        std::this_thread::sleep_for(3s);
+        EXPECT_FALSE(worker.wait(0ms)) << "the worker ended while the database was locked:\n"
+                                       << read_file(env.folder() / "worker.log");
+    }  // rolled back: the lock is released
+    const auto deadline = std::chrono::steady_clock::now() + 90s;
+    std::map<std::string, std::int64_t> states;
+    while (std::chrono::steady_clock::now() < deadline) {
+        states = env.states(campaign);
+        if (states["sent"] == audience) break;
+        std::this_thread::sleep_for(200ms);
+    }
+    const int status = worker.stop();
+    const std::string log = read_file(env.folder() / "worker.log");
+    EXPECT_EQ(states["sent"], audience) << log;
+    EXPECT_EQ(states["ambiguous"], 0) << log;
+    EXPECT_EQ(env.received_total(), static_cast<std::size_t>(audience)) << "mailed twice or not";
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << log;
+    EXPECT_THAT(log, HasSubstr("the database stayed locked past database.busy_timeout (200 ms)"));
+    EXPECT_THAT(log, HasSubstr("the database is writable again"));
+}
+
 TEST(Dispatch, ServeSendsAnswersHttpAndDrainsOnSigterm) {
     DispatchOptions options;
     options.global_rate = 50;
