@@ -19,12 +19,14 @@
 
 #include <atomic>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <random>
 #include <set>
 #include <thread>
+#include <variant>
 
 #include "consent/consent_store.hpp"
 #include "consent/consent_token.hpp"
@@ -124,7 +126,7 @@ struct Acknowledged {
     std::map<std::string, Clock::time_point> unsubscribed, confirmed, preferences_off, suppressed;
     std::optional<Clock::time_point> cancelled;
     std::vector<std::string> failures;
-    std::map<int, int> refused;  // HTTP status (0: no answer) → requests never acknowledged
+    std::map<std::string, int> refused;  // HTTP status, or why there was none → how often
 
     void fail(std::string what) {
         std::lock_guard lock(mutex);
@@ -161,9 +163,10 @@ class Tokens {
 };
 
 // A POST from a distinct client address (behind the loopback proxy the listeners trust), so
-// the per-client page limit does not stand in for what is tested.
-std::optional<int> post(std::uint16_t port, const std::string& path, const std::string& body,
-                        int client) {
+// the per-client page limit does not stand in for what is tested. The status, or why there was
+// none: the listener is down (web killed), or it was cut off.
+std::variant<int, std::string> post(std::uint16_t port, const std::string& path,
+                                    const std::string& body, int client) {
     try {
         return http_request(port,
                             {"POST",
@@ -172,9 +175,22 @@ std::optional<int> post(std::uint16_t port, const std::string& path, const std::
                               {"X-Forwarded-For", fmt::format("198.51.100.{}", client % 250)}},
                              body})
             .status;
-    } catch (const std::exception&) {
-        return std::nullopt;  // the listener is down (web killed), or it was cut off
+    } catch (const Poco::Exception& e) {
+        return e.displayText();
+    } catch (const std::exception& e) {
+        return std::string(e.what());
     }
+}
+
+// The end of a process's log, for a failure message.
+std::string log_tail(const std::filesystem::path& log, std::size_t lines = 40) {
+    if (!std::filesystem::exists(log)) return fmt::format("{}: none\n", log.filename().string());
+    const std::string text = read_file(log);
+    std::size_t start = text.size();
+    for (std::size_t n = 0; start > 0 && n <= lines; --start) {
+        if (text[start - 1] == '\n') ++n;
+    }
+    return fmt::format("--- {} ---\n{}\n", log.filename().string(), text.substr(start));
 }
 
 // `consent check`, a separate process: 0 send, 3 skip.
@@ -347,15 +363,16 @@ TEST(Integrity, AcknowledgedChoicesHoldAcrossEveryProcessKillsAndRestarts) {
                 body = "List-Unsubscribe=One-Click";
                 acknowledged = &ack.unsubscribed;
             }
-            std::optional<int> status;
+            std::variant<int, std::string> status;
             const int first = client;
-            for (int attempt = 0; attempt < 4 && status != 200; ++attempt) {
+            for (int attempt = 0; attempt < 4 && status != decltype(status)(200); ++attempt) {
                 const bool to_web = (first + attempt) % 2 == 0;
                 status = post(to_web ? web_public : serve_public, path, body, ++client);
             }
-            if (status != 200) {  // never acknowledged: nothing promised
+            if (status != decltype(status)(200)) {  // never acknowledged: nothing promised
                 std::lock_guard lock(ack.mutex);
-                ++ack.refused[status.value_or(0)];
+                ++ack.refused[std::visit([](const auto& v) { return fmt::format("{}", v); },
+                                         status)];
                 continue;
             }
             {
@@ -427,15 +444,24 @@ TEST(Integrity, AcknowledgedChoicesHoldAcrossEveryProcessKillsAndRestarts) {
     watcher.join();
     {
         std::lock_guard lock(web_mutex);
+        if (const auto status = web->wait(0ms)) {
+            ack.fail(fmt::format("web ended by itself (wait status {:#x})", *status));
+        }
         ::kill(web->pid(), SIGTERM);
         EXPECT_TRUE(web->wait(30s));
+    }
+    if (const auto status = serve->wait(0ms)) {
+        ack.fail(fmt::format("serve ended by itself (wait status {:#x})", *status));
     }
     ::kill(serve->pid(), SIGTERM);
     EXPECT_TRUE(serve->wait(60s)) << "serve did not stop";
     worker->stop();
 
-    SCOPED_TRACE(fmt::format("{} CLI rounds, {} recipient actions, not acknowledged: {}",
-                             cli_rounds.load(), recipient_actions.load(), ack.refused));
+    const std::string summary =
+        fmt::format("{} CLI rounds, {} recipient actions, not acknowledged: {}", cli_rounds.load(),
+                    recipient_actions.load(), ack.refused);
+    std::cerr << summary << "\n";
+    SCOPED_TRACE(summary);
     EXPECT_TRUE(ack.failures.empty()) << fmt::format("{}", fmt::join(ack.failures, "\n"));
     EXPECT_TRUE(wal.problems().empty()) << fmt::format("{}", fmt::join(wal.problems(), "\n"));
     EXPECT_GT(wal.seen(), 0U) << "no -wal descriptor was ever looked at";
@@ -443,6 +469,11 @@ TEST(Integrity, AcknowledgedChoicesHoldAcrossEveryProcessKillsAndRestarts) {
     EXPECT_GT(ack.unsubscribed.size(), 20U);
     EXPECT_GT(ack.confirmed.size(), 20U);
     EXPECT_GT(ack.preferences_off.size(), 10U);
+    if (HasFailure() || !ack.cancelled) {
+        for (const char* log : {"web.log", "web-restarted.log", "serve.log", "worker.log"}) {
+            std::cerr << log_tail(env.folder() / log);
+        }
+    }
     ASSERT_TRUE(ack.cancelled);
 
     // After every process stopped: all of it is there, and the file is sound.
