@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <system_error>
 
 #include "app/app_commands.hpp"
 #include "app/app_context.hpp"
@@ -84,9 +86,18 @@ int report_parse_error(const CLI::App& app, const CLI::ParseError& e) {
     return exit_usage;
 }
 
-}  // namespace
+// Output to a full disk or a closed file fails only when stdio's buffer is written out: a command
+// whose output was lost must say so and not exit 0.
+int finish_output(int code) {
+    errno = 0;
+    if (std::fflush(stdout) == 0 && std::ferror(stdout) == 0) return code;
+    const int error = errno;
+    fmt::print(stderr, "brevduva: the output could not be written: {}\n",
+               error != 0 ? std::generic_category().message(error) : "write error");
+    return code == exit_ok ? exit_failure : code;
+}
 
-int run(int argc, char** argv) {
+int run_command(int argc, char** argv) {
     report_bus_errors();
     log::configure_logging(config::LoggingSettings{});
     CLI::App app{"Brevduva: consent-gated marketing e-mail dispatcher.", "brevduva"};
@@ -123,10 +134,13 @@ int run(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp&) {
-        std::fputs(app.help().c_str(), stdout);
+        // fputs, not fmt::print, which would throw from inside this handler: a failed write is
+        // reported by finish_output().
+        (void)std::fputs(app.help().c_str(), stdout);
         return exit_ok;
     } catch (const CLI::CallForVersion& e) {
-        fmt::print("{}\n", e.what());
+        (void)std::fputs(e.what(), stdout);
+        (void)std::fputc('\n', stdout);
         return exit_ok;
     } catch (const CLI::ParseError& e) {
         return report_parse_error(app, e);
@@ -146,5 +160,9 @@ int run(int argc, char** argv) {
     }
     return exit_ok;
 }
+
+}  // namespace
+
+int run(int argc, char** argv) { return finish_output(run_command(argc, argv)); }
 
 }  // namespace brevduva::app

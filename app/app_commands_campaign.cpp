@@ -224,7 +224,7 @@ void status(Context& context, const CampaignOptions& o) {
         // Redraw in place: up to the first line, clear below.
         if (live && lines > 0) fmt::print("\x1b[{}F\x1b[J", lines);
         fmt::print("{}", text);
-        std::fflush(stdout);
+        (void)std::fflush(stdout);  // a failed write is reported at exit (app_cli.cpp)
         lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
         const bool ended = c->state == CampaignState::finished ||
                            c->state == CampaignState::cancelled || c->state == CampaignState::draft;

@@ -36,7 +36,7 @@ void confirm_or_refuse(const consent::EmailAddress& address) {
     }
     fmt::print("Erase everything stored about {}? It cannot be undone. Type 'yes': ",
                address.text());
-    std::fflush(stdout);
+    (void)std::fflush(stdout);  // a failed write is reported at exit (app_cli.cpp)
     std::string answer;
     std::getline(std::cin, answer);
     if (answer != "yes") throw CommandFailure(exit_failure, "not confirmed; nothing was erased");

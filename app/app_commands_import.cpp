@@ -44,7 +44,7 @@ class ProgressBar {
         const double rate = seconds > 0 ? static_cast<double>(p.rows) / seconds : 0.0;
         fmt::print(stderr, "\r[{:<30}] {:3.0f}%  {} rows  {:.0f} rows/s", std::string(width, '#'),
                    fraction * 100.0, p.rows, rate);
-        std::fflush(stderr);
+        (void)std::fflush(stderr);  // progress only
         shown_ = true;
     }
     void clear() {

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <system_error>
 
 #include "app/app_commands.hpp"
 #include "app/app_consent_arguments.hpp"
@@ -71,13 +72,16 @@ bool tracking_allowed(ConsentRepositories& r, const consent::Contact& contact,
 
 void write_preview(const std::string& out, const std::string& wire) {
     if (out.empty() || out == "-") {
-        std::fwrite(wire.data(), 1, wire.size(), stdout);
+        if (std::fwrite(wire.data(), 1, wire.size(), stdout) != wire.size()) {
+            throw CommandFailure(exit_failure, fmt::format("cannot write the message: {}",
+                                                           std::generic_category().message(errno)));
+        }
         return;
     }
     // It holds personal data: readable by its owner only.
     const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0 || ::write(fd, wire.data(), wire.size()) != static_cast<ssize_t>(wire.size())) {
-        const std::string reason = std::strerror(errno);
+        const std::string reason = std::generic_category().message(errno);
         if (fd >= 0) ::close(fd);
         throw CommandFailure(exit_failure, fmt::format("cannot write {}: {}", out, reason));
     }

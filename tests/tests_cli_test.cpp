@@ -30,6 +30,18 @@ TEST(Cli, VersionPrintsTheVersion) {
     EXPECT_THAT(r.out, ::testing::StartsWith("brevduva 0."));
 }
 
+// Output lost to a full disk must not pass for success: the help and the version as much as a
+// report a script redirects to a file.
+TEST(Cli, OutputThatCannotBeWrittenIsReportedAndExitsOne) {
+    for (const char* what : {"--version", "--help"}) {
+        const auto r = run_process(
+            "/bin/sh", {"-c", "exec \"$0\" \"$1\" > /dev/full", brevduva_binary().string(), what});
+        EXPECT_EQ(r.exit_code, 1) << what;
+        EXPECT_THAT(r.err, HasSubstr("the output could not be written: No space left on device"))
+            << what;
+    }
+}
+
 TEST(Cli, UnknownCommandExitsTwoNamingIt) {
     const auto r = run_brevduva({"frobnicate"});
     EXPECT_EQ(r.exit_code, 2);

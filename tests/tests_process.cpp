@@ -75,8 +75,10 @@ ProcessResult run_process(const std::filesystem::path& program,
     return result;
 }
 
+std::filesystem::path brevduva_binary() { return BREVDUVA_BINARY; }
+
 ProcessResult run_brevduva(const std::vector<std::string>& args, const ProcessOptions& options) {
-    return run_process(BREVDUVA_BINARY, args, options);
+    return run_process(brevduva_binary(), args, options);
 }
 
 TempDir::TempDir() {

@@ -25,7 +25,8 @@ struct ProcessOptions {
                                         const std::vector<std::string>& args,
                                         const ProcessOptions& options = {});
 
-// The brevduva binary under test.
+// The brevduva binary under test, and a run of it.
+[[nodiscard]] std::filesystem::path brevduva_binary();
 [[nodiscard]] ProcessResult run_brevduva(const std::vector<std::string>& args,
                                          const ProcessOptions& options = {});
 
