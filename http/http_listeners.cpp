@@ -143,10 +143,10 @@ void Listeners::start() {
     s.tracking.start();
     s.public_server = std::make_unique<Server>(
         server_options("public", s.options, s.settings.http, s.settings.http.threads),
-        s.public_factory, std::move(public_socket));
+        s.public_factory, public_socket);
     auto admin = server_options("admin", s.options, s.settings.http, s.options.admin_threads);
     admin.limits.max_target_bytes = 8 * 1024;
-    s.admin_server = std::make_unique<Server>(admin, s.admin_factory, std::move(admin_socket));
+    s.admin_server = std::make_unique<Server>(admin, s.admin_factory, admin_socket);
     s.public_server->start();
     s.admin_server->start();
     s.running = true;

@@ -28,6 +28,7 @@
 #include <map>
 #include <mutex>
 #include <sstream>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -257,11 +258,9 @@ struct Server::Impl {
     };
     using ConnectionPtr = std::shared_ptr<Connection>;
 
-    Impl(ServerOptions o, Poco::Net::HTTPRequestHandlerFactory& f, Poco::Net::ServerSocket s)
-        : options(std::move(o)),
-          factory(f),
-          socket(std::move(s)),
-          params(new Poco::Net::HTTPServerParams) {
+    // A Poco socket is a shared handle: copying it shares the listening socket.
+    Impl(ServerOptions o, Poco::Net::HTTPRequestHandlerFactory& f, const Poco::Net::ServerSocket& s)
+        : options(std::move(o)), factory(f), socket(s), params(new Poco::Net::HTTPServerParams) {
         params->setMaxThreads(options.threads);
         params->setKeepAlive(true);
     }
@@ -321,7 +320,14 @@ struct Server::Impl {
                 c->busy = true;
             }
             busy_threads.fetch_add(1);
-            const bool keep = serve(*c);
+            bool keep = false;
+            try {
+                keep = serve(*c);
+            } catch (const std::exception& e) {
+                // Handlers' failures are answered 500 in handle(); what escapes to here (out of
+                // memory while reading, say) ends this connection, never the process.
+                spdlog::error("{} listener: a connection failed: {}", options.name, e.what());
+            }
             busy_threads.fetch_sub(1);
             release(c, keep);
         }
@@ -372,7 +378,7 @@ struct Server::Impl {
                     // Out of descriptors or memory with no spare to answer with: the listener
                     // rests until the sweeper's next round instead of spinning on accept().
                     spdlog::warn("{} listener: accept failed: {}", options.name,
-                                 std::strerror(errno));
+                                 std::generic_category().message(errno));
                     const std::lock_guard lock(mutex);
                     listener_resting = true;
                     return;
@@ -642,8 +648,8 @@ struct Server::Impl {
 };
 
 Server::Server(ServerOptions options, Poco::Net::HTTPRequestHandlerFactory& factory,
-               Poco::Net::ServerSocket socket)
-    : impl_(std::make_unique<Impl>(std::move(options), factory, std::move(socket))) {}
+               const Poco::Net::ServerSocket& socket)
+    : impl_(std::make_unique<Impl>(std::move(options), factory, socket)) {}
 
 Server::~Server() { stop(); }
 
@@ -656,7 +662,8 @@ void Server::start() {
     s.spare = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (s.epoll < 0 || s.wake < 0) {
         throw std::runtime_error(fmt::format("the {} listener cannot create its event loop: {}",
-                                             s.options.name, std::strerror(errno)));
+                                             s.options.name,
+                                             std::generic_category().message(errno)));
     }
     epoll_event wake{};
     wake.events = EPOLLIN;  // level-triggered and never read: wakes every thread at stop

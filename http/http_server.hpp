@@ -60,7 +60,7 @@ class Server {
   public:
     // The socket must be bound and listening. The factory must outlive the server.
     Server(ServerOptions options, Poco::Net::HTTPRequestHandlerFactory& factory,
-           Poco::Net::ServerSocket socket);
+           const Poco::Net::ServerSocket& socket);
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
