@@ -6,6 +6,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
 
 #include "config/config_secret.hpp"
@@ -91,8 +92,16 @@ consent::TimePoint time_argument(const std::string& text, consent::TimePoint now
 
 std::string actor_argument(const std::string& option) {
     if (!option.empty()) return option;
-    if (const char* name = ::getlogin(); name != nullptr) return name;
-    if (const passwd* entry = ::getpwuid(::geteuid()); entry != nullptr) return entry->pw_name;
+    // The reentrant forms, safe beside any other thread.
+    std::array<char, 256> login{};
+    if (::getlogin_r(login.data(), login.size()) == 0 && login[0] != '\0') return login.data();
+    std::array<char, 4096> buffer{};
+    passwd entry{};
+    passwd* found = nullptr;
+    if (::getpwuid_r(::geteuid(), &entry, buffer.data(), buffer.size(), &found) == 0 &&
+        found != nullptr) {
+        return found->pw_name;
+    }
     return fmt::format("uid:{}", ::geteuid());
 }
 

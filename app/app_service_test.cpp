@@ -26,6 +26,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// These tests change the environment only while no other thread of theirs runs.
+void set_environment(const char* name, const std::string& value) {
+    ::setenv(name, value.c_str(), 1);  // NOLINT(concurrency-mt-unsafe)
+}
+void unset_environment(const char* name) {
+    ::unsetenv(name);  // NOLINT(concurrency-mt-unsafe)
+}
+
 // A stand-in for systemd's notification socket, announced through NOTIFY_SOCKET for the life
 // of the fixture.
 class NotifySocket {
@@ -41,10 +49,10 @@ class NotifySocket {
         std::strncpy(address.sun_path, path_.c_str(), sizeof address.sun_path - 1);
         bound_ = fd_ >= 0 &&
                  ::bind(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
-        ::setenv("NOTIFY_SOCKET", path_.c_str(), 1);
+        set_environment("NOTIFY_SOCKET", path_);
     }
     ~NotifySocket() {
-        ::unsetenv("NOTIFY_SOCKET");
+        unset_environment("NOTIFY_SOCKET");
         if (fd_ >= 0) ::close(fd_);
         std::error_code ignored;
         fs::remove_all(folder_, ignored);
@@ -113,7 +121,7 @@ TEST(ServiceNotifier, ReloadingCarriesTheMonotonicClock) {
 }
 
 TEST(ServiceNotifier, DoesNothingOutsideSystemd) {
-    ::unsetenv("NOTIFY_SOCKET");
+    unset_environment("NOTIFY_SOCKET");
     ServiceNotifier notifier;
     notifier.ready();
     notifier.status("x");
@@ -125,16 +133,16 @@ TEST(ServiceNotifier, DoesNothingOutsideSystemd) {
 }
 
 TEST(ServiceNotifier, WatchdogIntervalIsHalfOfWatchdogSec) {
-    ::setenv("WATCHDOG_USEC", "20000000", 1);
-    ::setenv("WATCHDOG_PID", std::to_string(::getpid()).c_str(), 1);
+    set_environment("WATCHDOG_USEC", "20000000");
+    set_environment("WATCHDOG_PID", std::to_string(::getpid()));
     EXPECT_EQ(ServiceNotifier{}.watchdog_interval(), std::chrono::microseconds(10'000'000));
 
     // The watchdog belongs to another process (a child that inherited the environment).
-    ::setenv("WATCHDOG_PID", std::to_string(::getpid() + 1).c_str(), 1);
+    set_environment("WATCHDOG_PID", std::to_string(::getpid() + 1));
     EXPECT_EQ(ServiceNotifier{}.watchdog_interval(), std::nullopt);
 
-    ::unsetenv("WATCHDOG_USEC");
-    ::unsetenv("WATCHDOG_PID");
+    unset_environment("WATCHDOG_USEC");
+    unset_environment("WATCHDOG_PID");
     EXPECT_EQ(ServiceNotifier{}.watchdog_interval(), std::nullopt);
 }
 

@@ -28,6 +28,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "bench/bench_openssl.hpp"
+
 namespace brevduva::bench {
 namespace {
 
@@ -91,7 +93,7 @@ fs::path install_nodemailer(const fs::path& folder) {
     if (!fs::exists(folder / "node_modules/nodemailer/package.json") ||
         read_text(installed) != read_text(wanted)) {
         fmt::print("installing nodemailer from the npm registry into {} ...\n", folder.string());
-        std::fflush(stdout);
+        (void)std::fflush(stdout);
         fs::copy_file(wanted, installed, fs::copy_options::overwrite_existing);
         (void)run_checked({{"/usr/bin/npm", "install", "--omit=dev", "--no-audit", "--no-fund",
                             "--prefix", folder.string()},
@@ -133,7 +135,7 @@ void print_row(const Row& row) {
     fmt::print("{:<34} {:>9} {:>8.2f} {:>9.0f} {:>10.3f} {:>9.1f}  {}\n", row.name, row.messages,
                row.m.seconds, row.rate(), per_thousand,
                static_cast<double>(row.m.peak_rss_kib) / 1024.0, row.note);
-    std::fflush(stdout);
+    (void)std::fflush(stdout);
 }
 
 void print_goal(const std::string& what, double value, double goal, const std::string& unit,
@@ -319,7 +321,7 @@ int run(const Options& o) {
         "brevduva_bench_dispatch: {} recipients ({} with consent), peers send the first {}; "
         "{} cores; working folder {}\n",
         o.recipients, eligible, o.peer_messages, std::thread::hardware_concurrency(), dir.string());
-    std::fflush(stdout);
+    (void)std::fflush(stdout);
 
     // A private copy: a rebuild of the binary during the run must not mix two versions.
     const fs::path binary = dir / "brevduva";
@@ -362,7 +364,7 @@ int main(int argc, char** argv) {
     try {
         return brevduva::bench::run(brevduva::bench::parse(argc, argv));
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "brevduva_bench_dispatch: %s\n", e.what());
+        (void)std::fprintf(stderr, "brevduva_bench_dispatch: %s\n", e.what());
         return 1;
     }
 }

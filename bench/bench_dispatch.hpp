@@ -55,9 +55,6 @@ class Sink {
     pid_t pid_ = -1;
 };
 
-// `openssl speed -seconds S -multi 1 rsa2048`: its sign/s, 0 when it cannot be run.
-[[nodiscard]] double openssl_rsa2048_signs(int seconds);
-
 [[nodiscard]] std::string read_text(const fs::path& path);
 [[nodiscard]] double per_second(std::uint64_t count, double seconds);
 

@@ -49,7 +49,7 @@ std::optional<std::string> BrevduvaBench::missing_commands() const {
 
 fs::path BrevduvaBench::write_config(const std::string& name, const std::string& database,
                                      std::uint16_t port, bool dkim) const {
-    const fs::path config = folder_ / (name + ".yaml");
+    fs::path config = folder_ / (name + ".yaml");
     std::ofstream out(config);
     out << "database:\n  sqlite_path: " << database
         << "\nsender:\n  from_address: news@example.se\n"

@@ -32,6 +32,7 @@ double seconds_of(const timeval& t) {
 pid_t spawn(const std::vector<std::string>& args, const fs::path& output,
             const std::vector<std::string>& extra_env) {
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     std::vector<char*> envp;
@@ -119,34 +120,6 @@ std::uint64_t Sink::stop() {
     const std::string text = read_text(counter_file_);
     const auto at = text.rfind("mesg=");
     return at == std::string::npos ? 0 : std::strtoull(text.c_str() + at + 5, nullptr, 10);
-}
-
-double openssl_rsa2048_signs(int seconds) {
-    const std::string command =
-        "openssl speed -seconds " + std::to_string(seconds) + " -multi 1 rsa2048 2>/dev/null";
-    FILE* pipe = ::popen(command.c_str(), "r");
-    if (pipe == nullptr) return 0;
-    std::string output;
-    char buffer[4096];
-    while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
-    ::pclose(pipe);
-    std::istringstream lines(output);
-    int column = -1;
-    for (std::string line; std::getline(lines, line);) {
-        std::istringstream words(line);
-        std::vector<std::string> w;
-        for (std::string word; words >> word;) w.push_back(word);
-        for (std::size_t i = 0; i < w.size(); ++i) {
-            if (w[i] == "sign/s") column = static_cast<int>(i);
-        }
-        // "rsa 2048 bits 0.000503s 0.000033s 1989.0 30398.5" under "sign verify sign/s
-        // verify/s": the row starts with three more words than its heading.
-        if (column >= 0 && w.size() > 3 && w[0] == "rsa" && w[1] == "2048") {
-            const std::size_t at = static_cast<std::size_t>(column) + 3;
-            if (at < w.size()) return std::atof(w[at].c_str());
-        }
-    }
-    return 0;
 }
 
 std::string read_text(const fs::path& path) {

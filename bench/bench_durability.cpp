@@ -58,7 +58,7 @@ struct Figures {
     double ack_p99_ms = 0;
 };
 
-const std::string secret(48, 's');
+std::string secret() { return std::string(48, 's'); }
 
 store::Database open(const fs::path& path, bool full) {
     auto db = store::Database::open_sqlite(path, std::chrono::seconds(30));
@@ -136,7 +136,7 @@ double pixel_path(const fs::path& path, bool full, std::int64_t campaign, int de
                   int hits) {
     http::Metrics metrics;
     http::TrackingRecorder recorder([path, full] { return open(path, full); },
-                                    config::Settings::default_purposes(), secret, metrics, {});
+                                    config::Settings::default_purposes(), secret(), metrics, {});
     recorder.start();
     std::mt19937_64 random(1);
     const auto start = Clock::now();

@@ -63,6 +63,7 @@ void generate(const fs::path& path, std::size_t rows) {
 
 Measured measure(const std::vector<std::string>& args, const fs::path& output) {
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     const auto started = std::chrono::steady_clock::now();
@@ -95,7 +96,7 @@ std::string contents(const fs::path& path) {
 
 fs::path write_config(const fs::path& dir) {
     std::ofstream(dir / "secret") << "bench-secret-bench-secret-bench-secret-0123456789\n";
-    const fs::path config = dir / "config.yaml";
+    fs::path config = dir / "config.yaml";
     std::ofstream(config) << "database:\n  sqlite_path: " << (dir / "brevduva.db").string()
                           << "\nsender:\n  from_address: news@example.se\n"
                              "  bounce_domain: bounces.example.se\n"
@@ -157,7 +158,7 @@ int run(const Options& o) {
     const fs::path dir = pattern;
     const fs::path csv = dir / "contacts.csv";
     fmt::print("generating {} contacts in {} ...\n", o.rows, csv.string());
-    std::fflush(stdout);
+    (void)std::fflush(stdout);
     generate(csv, o.rows);
     const fs::path config = write_config(dir);
     const auto migrated =

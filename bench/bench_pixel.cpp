@@ -162,7 +162,7 @@ int hold(int port, int slow, int idle) {
         slow_fds.push_back(fd);
     }
     fmt::print("holding {} slow and {} idle connections\n", slow_fds.size(), idle_fds.size());
-    std::fflush(stdout);
+    (void)std::fflush(stdout);
     for (std::uint64_t line = 0;; ++line) {
         std::this_thread::sleep_for(std::chrono::seconds(1));
         for (int& fd : slow_fds) {

@@ -17,10 +17,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
-#include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "bench/bench_openssl.hpp"
 #include "templates/templates_campaign.hpp"
 #include "templates/templates_compose.hpp"
 #include "templates/templates_dkim_key.hpp"
@@ -111,50 +112,20 @@ double run(MessageComposer& composer, const std::vector<Person>& persons, int co
         delivery.contact_id = 5000 + static_cast<std::uint64_t>(i % 100000);
         delivery.recipient = Recipient{p.name, p.email, "sv", p.organisation, nullptr};
         if (auto error = composer.compose(delivery, now, message)) {
-            std::fprintf(stderr, "compose failed: %s\n", error->message.c_str());
-            std::exit(1);
+            throw std::runtime_error("compose failed: " + error->message);
         }
         bytes += message.wire.size();
     }
     return count / (thread_cpu_seconds() - start);
 }
 
-// openssl speed's sign/s for rsa2048, read from its summary table; 0 when it cannot be run.
-double openssl_rsa2048_signs() {
-    FILE* pipe = ::popen("openssl speed -seconds 3 rsa2048 2>/dev/null", "r");
-    if (pipe == nullptr) return 0;
-    std::string output;
-    char buffer[4096];
-    while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
-    ::pclose(pipe);
-    std::istringstream lines(output);
-    std::string line;
-    int column = -1;
-    while (std::getline(lines, line)) {
-        std::istringstream words(line);
-        std::vector<std::string> w;
-        for (std::string word; words >> word;) w.push_back(word);
-        for (std::size_t i = 0; i < w.size(); ++i) {
-            if (w[i] == "sign/s") column = static_cast<int>(i);
-        }
-        // "rsa 2048 bits 0.000240s 0.000017s 4171.1 60406.0" under "sign verify sign/s
-        // verify/s": the row starts with three more words than its heading.
-        if (column >= 0 && w.size() > 3 && w[0] == "rsa" && w[1] == "2048") {
-            const std::size_t at = static_cast<std::size_t>(column) + 3;
-            if (at < w.size()) return std::atof(w[at].c_str());
-        }
-    }
-    return 0;
-}
-
-}  // namespace
-
-int main(int argc, char** argv) {
-    const int plain_count = argc > 1 ? std::atoi(argv[1]) : 200'000;
-    const int signed_count = argc > 2 ? std::atoi(argv[2]) : 20'000;
+int measure(int argc, char** argv) {
+    const int plain_count = argc > 1 ? std::stoi(argv[1]) : 200'000;
+    const int signed_count = argc > 2 ? std::stoi(argv[2]) : 20'000;
     auto compiled = CampaignTemplate::compile(campaign_sources(), CampaignCheck{});
     if (!compiled) {
-        for (const auto& e : compiled.error()) std::fprintf(stderr, "%s\n", e.to_string().c_str());
+        for (const auto& e : compiled.error())
+            (void)std::fprintf(stderr, "%s\n", e.to_string().c_str());
         return 1;
     }
     const CampaignTemplate& campaign = compiled.value();
@@ -186,25 +157,39 @@ int main(int argc, char** argv) {
     bytes = 0;
     // openssl runs just before and just after our signing run, and the mean is the baseline:
     // on a shared machine the load drifts, and one sample would take its share of the drift.
-    const double openssl_before = openssl_rsa2048_signs();
+    const double openssl_before = bench::openssl_rsa2048_signs(3);
     const double signed_rate = run(with_dkim, persons, signed_count, bytes);
-    const double openssl_after = openssl_rsa2048_signs();
+    const double openssl_after = bench::openssl_rsa2048_signs(3);
     const double openssl = (openssl_before + openssl_after) / 2;
     const double ratio = openssl > 0 ? signed_rate / openssl : 0;
 
     rusage usage{};
     ::getrusage(RUSAGE_SELF, &usage);
-    std::printf("campaign: %zu tracked links, text part derived, average message %.0f bytes\n",
-                campaign.links().size(), average);
-    std::printf("render + MIME, no DKIM: %10.0f messages/s (%d messages)  goal >= %.0f  %s\n",
-                plain_rate, plain_count, kGoalWithoutDkim,
-                plain_rate >= kGoalWithoutDkim ? "PASS" : "MISS");
-    std::printf("with rsa-sha256 DKIM:   %10.0f messages/s (%d messages)\n", signed_rate,
-                signed_count);
-    std::printf("openssl speed rsa2048:  %10.1f sign/s (mean of %.1f before and %.1f after)\n",
-                openssl, openssl_before, openssl_after);
-    std::printf("ratio:                  %10.1f %%  goal >= %.0f %%  %s\n", ratio * 100,
-                kGoalDkimRatio * 100, ratio >= kGoalDkimRatio ? "PASS" : "MISS");
-    std::printf("peak RSS:               %10ld KiB\n", usage.ru_maxrss);
+    (void)std::printf(
+        "campaign: %zu tracked links, text part derived, average message %.0f bytes\n",
+        campaign.links().size(), average);
+    (void)std::printf("render + MIME, no DKIM: %10.0f messages/s (%d messages)  goal >= %.0f  %s\n",
+                      plain_rate, plain_count, kGoalWithoutDkim,
+                      plain_rate >= kGoalWithoutDkim ? "PASS" : "MISS");
+    (void)std::printf("with rsa-sha256 DKIM:   %10.0f messages/s (%d messages)\n", signed_rate,
+                      signed_count);
+    (void)std::printf(
+        "openssl speed rsa2048:  %10.1f sign/s (mean of %.1f before and %.1f after)\n", openssl,
+        openssl_before, openssl_after);
+    (void)std::printf("ratio:                  %10.1f %%  goal >= %.0f %%  %s\n", ratio * 100,
+                      kGoalDkimRatio * 100, ratio >= kGoalDkimRatio ? "PASS" : "MISS");
+    (void)std::printf("peak RSS:               %10ld KiB\n", usage.ru_maxrss);
     return 0;
+}
+
+}  // namespace
+
+// Usage: brevduva_bench_render [MESSAGES_WITHOUT_DKIM [MESSAGES_WITH_DKIM]]
+int main(int argc, char** argv) {
+    try {
+        return measure(argc, argv);
+    } catch (const std::exception& e) {
+        (void)std::fprintf(stderr, "brevduva_bench_render: %s\n", e.what());
+        return 1;
+    }
 }

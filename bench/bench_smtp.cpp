@@ -152,7 +152,7 @@ void print_row(int sessions, const std::string& sender, const Run& run, const Ru
     fmt::print("{:>8}  {:<16} {:>9.0f} {:>7.2f} {:>11.3f}  {}{}\n", sessions, sender, rate(run),
                rate(reference) > 0 ? rate(run) / rate(reference) : 0, per_thousand, verdict,
                run.note.empty() ? "" : "  (" + run.note + ")");
-    std::fflush(stdout);
+    (void)std::fflush(stdout);
 }
 
 std::optional<Options> parse(int argc, char** argv) {
@@ -171,9 +171,9 @@ std::optional<Options> parse(int argc, char** argv) {
         } else if (arg == "--no-libraries") {
             options.libraries = false;
         } else {
-            std::fprintf(stderr,
-                         "usage: brevduva_bench_smtp [--messages N] [--sessions 1,4,16] "
-                         "[--repeat R] [--no-libraries]\n");
+            (void)std::fprintf(stderr,
+                               "usage: brevduva_bench_smtp [--messages N] [--sessions 1,4,16] "
+                               "[--repeat R] [--no-libraries]\n");
             return std::nullopt;
         }
     }
@@ -251,7 +251,7 @@ int main(int argc, char** argv) {
     try {
         return brevduva::bench::run(*options);
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "brevduva_bench_smtp: %s\n", e.what());
+        (void)std::fprintf(stderr, "brevduva_bench_smtp: %s\n", e.what());
         return 1;
     }
 }

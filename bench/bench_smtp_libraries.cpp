@@ -113,6 +113,7 @@ Run run_poco(const Job& job) {
     const double cpu_before = cpu_seconds_of_process();
     const auto start = Clock::now();
     std::vector<std::thread> threads;
+    threads.reserve(static_cast<std::size_t>(job.sessions));
     for (int i = 0; i < job.sessions; ++i) threads.emplace_back(session);
     for (auto& thread : threads) thread.join();
     run.seconds = seconds_since(start);

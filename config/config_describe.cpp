@@ -53,6 +53,7 @@ std::string listener(const ListenerSettings& listener) {
 
 std::string bases(const std::vector<LawfulBasis>& allowed) {
     std::vector<std::string> words;
+    words.reserve(allowed.size());
     for (const auto basis : allowed) words.emplace_back(to_string(basis));
     return flow_list(words);
 }

@@ -15,10 +15,12 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 TEST_F(ConfigTest, DescribeNeverShowsASecret) {
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): set before any thread reads it
     ::setenv("BREVDUVA_CONFIG_TEST_RELAY", "env-relay-password-3f9a", 1);
     const auto result =
         load_example({"relays.1={host: b.example.se, auth_user: u, "
                       "password_env: BREVDUVA_CONFIG_TEST_RELAY}"});
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): set before any thread reads it
     ::unsetenv("BREVDUVA_CONFIG_TEST_RELAY");
     ASSERT_TRUE(result.settings) << listing(result.problems);
     const std::string text = describe(*result.settings);

@@ -67,8 +67,10 @@ TEST(ConfigAddress, ChecksShapesCheaply) {
 
 TEST_F(ConfigTest, ReadSecretStripsTheNewlineAndNamesOnlyTheSource) {
     EXPECT_EQ(read_secret({dir_ / "secrets/token-secret", {}}), token_secret_content);
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): set before any thread reads it
     ::setenv("BREVDUVA_CONFIG_TEST_SECRET", "from-the-environment", 1);
     EXPECT_EQ(read_secret({{}, "BREVDUVA_CONFIG_TEST_SECRET"}), "from-the-environment");
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): set before any thread reads it
     ::unsetenv("BREVDUVA_CONFIG_TEST_SECRET");
     try {
         (void)read_secret({{}, "BREVDUVA_CONFIG_TEST_SECRET"});

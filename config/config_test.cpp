@@ -196,14 +196,17 @@ TEST_F(ConfigTest, SuppressionSecretIsRequiredAndLongEnough) {
 }
 
 TEST_F(ConfigTest, SecretFromUnsetEnvironmentVariableIsAProblem) {
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): set before any thread reads it
     ::unsetenv("BREVDUVA_CONFIG_TEST_UNSET");
     const std::string yaml = with_minimal("http:\n  admin_token_env: BREVDUVA_CONFIG_TEST_UNSET\n");
     auto result = load_yaml(yaml);
     const Problem* p = problem_for(result.problems, "http.admin_token_env");
     ASSERT_NE(p, nullptr) << listing(result.problems);
     EXPECT_THAT(p->message, HasSubstr("BREVDUVA_CONFIG_TEST_UNSET is not set"));
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): set before any thread reads it
     ::setenv("BREVDUVA_CONFIG_TEST_UNSET", "an-admin-token-long-enough", 1);
     result = load_yaml(yaml);
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): set before any thread reads it
     ::unsetenv("BREVDUVA_CONFIG_TEST_UNSET");
     ASSERT_TRUE(result.settings) << listing(result.problems);
     EXPECT_EQ(result.settings->http.admin_token.env, "BREVDUVA_CONFIG_TEST_UNSET");

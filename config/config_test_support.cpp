@@ -53,7 +53,7 @@ void ConfigTest::TearDown() {
 
 std::filesystem::path ConfigTest::write(const std::filesystem::path& relative,
                                         std::string_view content) {
-    const auto path = dir_ / relative;
+    auto path = dir_ / relative;
     std::filesystem::create_directories(path.parent_path());
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << content;

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <memory>
 #include <stdexcept>
+#include <system_error>
 
 #include "consent/consent_csv.hpp"
 #include "consent/consent_import_rejects.hpp"
@@ -24,7 +25,7 @@ std::ofstream open_rejects(const std::filesystem::path& path) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     if (!out) {
         throw std::runtime_error(fmt::format("cannot write the reject file {}: {}", path.string(),
-                                             std::strerror(errno)));
+                                             std::generic_category().message(errno)));
     }
     std::filesystem::permissions(
         path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
@@ -172,7 +173,8 @@ Result<ImportSummary, std::string> ContactImport::run(const ImportRequest& reque
     const auto total = std::filesystem::file_size(request.input, size_error);
     if (!in || size_error) {
         return Refusal::failure(fmt::format(
-            "cannot read {}: {}", name, size_error ? size_error.message() : std::strerror(errno)));
+            "cannot read {}: {}", name,
+            size_error ? size_error.message() : std::generic_category().message(errno)));
     }
     CsvReader reader(in);
     CsvRecord header;

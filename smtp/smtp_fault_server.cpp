@@ -9,9 +9,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <cstring>
 #include <optional>
 #include <stdexcept>
+#include <system_error>
 
 namespace brevduva::smtp::testkit {
 
@@ -101,7 +101,8 @@ FaultServer::FaultServer(FaultPlan plan) : plan_(std::move(plan)) {
     if (listen_fd_ < 0 || ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
         ::listen(listen_fd_, 64) != 0 ||
         ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-        throw std::runtime_error(std::string("fault server: ") + std::strerror(errno));
+        throw std::runtime_error(std::string("fault server: ") +
+                                 std::generic_category().message(errno));
     }
     port_ = ntohs(address.sin_port);
     acceptor_ = std::thread([this] { accept_loop(); });

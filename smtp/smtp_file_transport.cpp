@@ -16,15 +16,15 @@ namespace {
 // Writes all of `bytes` to a new file and flushes it to disk; an error text, or empty.
 std::string write_durably(const std::filesystem::path& path, std::string_view bytes) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    if (fd < 0) return std::strerror(errno);
+    if (fd < 0) return std::generic_category().message(errno);
     std::string error;
     while (!bytes.empty() && error.empty()) {
         const ssize_t written = ::write(fd, bytes.data(), bytes.size());
-        if (written < 0 && errno != EINTR) error = std::strerror(errno);
+        if (written < 0 && errno != EINTR) error = std::generic_category().message(errno);
         if (written > 0) bytes.remove_prefix(static_cast<std::size_t>(written));
     }
-    if (error.empty() && ::fsync(fd) != 0) error = std::strerror(errno);
-    if (::close(fd) != 0 && error.empty()) error = std::strerror(errno);
+    if (error.empty() && ::fsync(fd) != 0) error = std::generic_category().message(errno);
+    if (::close(fd) != 0 && error.empty()) error = std::generic_category().message(errno);
     return error;
 }
 
@@ -74,7 +74,7 @@ Outcome FileTransport::write(const OutgoingMessage& message) const {
     bytes.append(message.content);
     std::string error = write_durably(temporary, bytes);
     if (error.empty() && ::rename(temporary.c_str(), target.c_str()) != 0) {
-        error = std::strerror(errno);
+        error = std::generic_category().message(errno);
     }
     if (error.empty()) return written_to(target);
     std::error_code ignored;

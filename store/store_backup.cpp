@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace brevduva::store {
@@ -28,7 +29,7 @@ namespace {
 // INTO accepts an empty file, and would otherwise create one readable by everyone.
 void create_private(const fs::path& path) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) throw backup_error(path, std::strerror(errno));
+    if (fd < 0) throw backup_error(path, std::generic_category().message(errno));
     ::close(fd);
 }
 
@@ -38,7 +39,8 @@ void sync_path(const fs::path& path, int flags) {
     if (fd < 0 || ::fsync(fd) != 0) {
         const int error = errno;
         if (fd >= 0) ::close(fd);
-        throw backup_error(path, fmt::format("cannot sync: {}", std::strerror(error)));
+        throw backup_error(path,
+                           fmt::format("cannot sync: {}", std::generic_category().message(error)));
     }
     ::close(fd);
 }

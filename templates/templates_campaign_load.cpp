@@ -147,7 +147,7 @@ std::optional<std::string> FolderReader::read(const fs::path& path, std::string_
     std::ostringstream text;
     text << in.rdbuf();
     if (!in.good() && !in.eof()) {
-        problem(name, std::string("cannot read: ") + std::strerror(errno));
+        problem(name, std::string("cannot read: ") + std::generic_category().message(errno));
         return std::nullopt;
     }
     return std::move(text).str();

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <system_error>
 
 namespace brevduva::templates {
 namespace {
@@ -28,7 +29,7 @@ struct PkeyFree {
     void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
 };
 struct FileClose {
-    void operator()(std::FILE* file) const { std::fclose(file); }
+    void operator()(std::FILE* file) const { (void)std::fclose(file); }  // read only
 };
 
 // OpenSSL keeps errors on a thread-local queue; take the newest one as text and clear the rest,
@@ -51,12 +52,12 @@ std::string read_key_file(const std::filesystem::path& file) {
     if (!in) {
         const int err = errno;
         throw DkimKeyError(err == ENOENT ? Problem::missing : Problem::unreadable, file,
-                           std::strerror(err));
+                           std::generic_category().message(err));
     }
     std::string text(kMaxKeyFileBytes + 1, '\0');
     const std::size_t got = std::fread(text.data(), 1, text.size(), in.get());
     if (std::ferror(in.get()) != 0) {
-        throw DkimKeyError(Problem::unreadable, file, std::strerror(errno));
+        throw DkimKeyError(Problem::unreadable, file, std::generic_category().message(errno));
     }
     if (got > kMaxKeyFileBytes) {
         throw DkimKeyError(Problem::not_a_key, file, "file is larger than any PEM key");
@@ -77,7 +78,7 @@ void write_private_file(const std::filesystem::path& file, std::string_view pem)
     using Problem = DkimKeyError::Problem;
     const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
-        throw DkimKeyError(Problem::write_failed, file, std::strerror(errno));
+        throw DkimKeyError(Problem::write_failed, file, std::generic_category().message(errno));
     }
     // fchmod pins the mode even when the umask is unusual; the key must never be group-readable.
     bool ok = ::fchmod(fd, 0600) == 0;
@@ -91,7 +92,7 @@ void write_private_file(const std::filesystem::path& file, std::string_view pem)
     ok = (::close(fd) == 0) && ok;
     if (!ok) {
         ::unlink(file.c_str());
-        throw DkimKeyError(Problem::write_failed, file, std::strerror(err));
+        throw DkimKeyError(Problem::write_failed, file, std::generic_category().message(err));
     }
 }
 

@@ -70,7 +70,9 @@ class Sandbox {
                    "-----BEGIN CERTIFICATE-----\nMIIBfuzz\n-----END CERTIFICATE-----\n");
         fs::create_directory(dir_ / "data");
         fs::create_directory(dir_ / "previews");
+        // NOLINTNEXTLINE(concurrency-mt-unsafe): set before any thread reads it
         ::setenv("BREVDUVA_TOKEN_SECRET", kSecrets[4].data(), 1);
+        // NOLINTNEXTLINE(concurrency-mt-unsafe): set before any thread reads it
         ::setenv("BREVDUVA_ADMIN_TOKEN", kSecrets[5].data(), 1);
     }
     ~Sandbox() {

@@ -30,7 +30,7 @@ void collect(const fs::path& given, std::vector<fs::path>& files) {
         return;
     }
     if (!fs::is_directory(given, ec)) {
-        std::fprintf(stderr, "replay: %s is neither a file nor a folder\n", given.c_str());
+        (void)std::fprintf(stderr, "replay: %s is neither a file nor a folder\n", given.c_str());
         return;
     }
     for (const auto& entry : fs::recursive_directory_iterator(given, ec)) {
@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
     std::string bytes;
     for (const fs::path& file : files) {
         if (!read_whole(file, bytes)) {
-            std::fprintf(stderr, "replay: cannot read %s\n", file.c_str());
+            (void)std::fprintf(stderr, "replay: cannot read %s\n", file.c_str());
             return 1;
         }
         // A copy of exactly the input's size, so that a read past its end is caught by ASan.
@@ -64,6 +64,6 @@ int main(int argc, char** argv) {
         LLVMFuzzerTestOneInput(input.data(), input.size());
         ++ran;
     }
-    std::printf("replay: ran %zu inputs\n", ran);
+    (void)std::printf("replay: ran %zu inputs\n", ran);
     return ran == 0 ? 1 : 0;
 }

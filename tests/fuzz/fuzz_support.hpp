@@ -12,12 +12,13 @@
 #include <string_view>
 
 // A property of the code under test; never used for a mere expectation of the harness.
-#define FUZZ_REQUIRE(condition)                                                                   \
-    do {                                                                                          \
-        if (!(condition)) {                                                                       \
-            std::fprintf(stderr, "%s:%d: property failed: %s\n", __FILE__, __LINE__, #condition); \
-            std::abort();                                                                         \
-        }                                                                                         \
+#define FUZZ_REQUIRE(condition)                                                            \
+    do {                                                                                   \
+        if (!(condition)) {                                                                \
+            (void)std::fprintf(stderr, "%s:%d: property failed: %s\n", __FILE__, __LINE__, \
+                               #condition);                                                \
+            std::abort();                                                                  \
+        }                                                                                  \
     } while (false)
 
 namespace brevduva::fuzz {
