@@ -97,11 +97,12 @@ std::string DispatchEnvironment::brevduva_ok(const std::vector<std::string>& arg
     return result.out;
 }
 
-std::unique_ptr<smtp::testkit::ChildProcess> DispatchEnvironment::start_worker() const {
-    return std::make_unique<smtp::testkit::ChildProcess>(
-        std::vector<std::string>{BREVDUVA_BINARY, "--config", config().string(), "worker",
-                                 "--allow-root"},
-        false, dir_ / "worker.log");
+std::unique_ptr<smtp::testkit::ChildProcess> DispatchEnvironment::start_worker(
+    const std::vector<std::string>& options) const {
+    std::vector<std::string> argv{BREVDUVA_BINARY, "--config", config().string()};
+    argv.insert(argv.end(), options.begin(), options.end());
+    argv.insert(argv.end(), {"worker", "--allow-root"});
+    return std::make_unique<smtp::testkit::ChildProcess>(argv, false, dir_ / "worker.log");
 }
 
 store::Database DispatchEnvironment::open_database() const {

@@ -61,8 +61,10 @@ class DispatchEnvironment {
     [[nodiscard]] ProcessResult brevduva(const std::vector<std::string>& args) const;
     // The same, failing the test (with its output) unless it exits 0; returns stdout.
     std::string brevduva_ok(const std::vector<std::string>& args) const;
-    // `brevduva worker --allow-root` as a child that runs until stopped or killed.
-    [[nodiscard]] std::unique_ptr<smtp::testkit::ChildProcess> start_worker() const;
+    // `brevduva --config CONFIG OPTIONS… worker --allow-root` as a child that runs until
+    // stopped or killed, logging to worker.log; OPTIONS are global ones such as --set.
+    [[nodiscard]] std::unique_ptr<smtp::testkit::ChildProcess> start_worker(
+        const std::vector<std::string>& options = {}) const;
 
     // A fresh connection to the test's database.
     [[nodiscard]] store::Database open_database() const;

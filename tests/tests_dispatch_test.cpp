@@ -64,7 +64,7 @@ bool wait_until_received(const DispatchEnvironment& env, std::size_t n,
 // A CSV of n contacts on list `list`, all with product_marketing granted.
 std::filesystem::path granted_contacts(const DispatchEnvironment& env, int n,
                                        const std::string& list) {
-    const auto path = env.folder() / (list + ".csv");
+    auto path = env.folder() / (list + ".csv");
     std::ofstream out(path);
     out << "email,name,organisation,lists,consent:product_marketing,consent_at,consent_source\n";
     for (int i = 0; i < n; ++i) {
@@ -525,12 +525,10 @@ TEST(Dispatch, ABusErrorEndsTheWorkerWithTheProblemNamedAndNothingLost) {
     DispatchEnvironment env(options);
     constexpr int audience = 200;
     const auto campaign = queue_granted(env, audience);
-    smtp::testkit::ChildProcess worker(
-        {BREVDUVA_BINARY, "--config", env.config().string(), "worker", "--allow-root"}, false,
-        env.folder() / "worker.log");
+    const auto worker = env.start_worker();
     ASSERT_TRUE(wait_until_received(env, 20, 60s)) << read_file(env.folder() / "worker.log");
-    ::kill(worker.pid(), SIGBUS);
-    const auto status = worker.wait(60s);
+    ::kill(worker->pid(), SIGBUS);
+    const auto status = worker->wait(60s);
     ASSERT_TRUE(status) << "the worker did not end";
     const std::string log = read_file(env.folder() / "worker.log");
     EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 1) << log;
@@ -553,16 +551,14 @@ TEST(Dispatch, AWorkerWaitsOutADatabaseLockedPastItsBusyTimeout) {
     DispatchEnvironment env(options);
     constexpr int audience = 150;
     const auto campaign = queue_granted(env, audience);
-    smtp::testkit::ChildProcess worker({BREVDUVA_BINARY, "--config", env.config().string(), "--set",
-                                        "database.busy_timeout=200ms", "worker", "--allow-root"},
-                                       false, env.folder() / "worker.log");
+    const auto worker = env.start_worker({"--set", "database.busy_timeout=200ms"});
     ASSERT_TRUE(wait_until_received(env, 20, 60s)) << read_file(env.folder() / "worker.log");
     {
         auto db = env.open_database();
         store::Transaction lock(db);  // BEGIN IMMEDIATE: the write lock, for 15 busy timeouts
         std::this_thread::sleep_for(3s);
-        EXPECT_FALSE(worker.wait(0ms)) << "the worker ended while the database was locked:\n"
-                                       << read_file(env.folder() / "worker.log");
+        EXPECT_FALSE(worker->wait(0ms)) << "the worker ended while the database was locked:\n"
+                                        << read_file(env.folder() / "worker.log");
     }  // rolled back: the lock is released
     const auto deadline = std::chrono::steady_clock::now() + 90s;
     std::map<std::string, std::int64_t> states;
@@ -571,7 +567,7 @@ TEST(Dispatch, AWorkerWaitsOutADatabaseLockedPastItsBusyTimeout) {
         if (states["sent"] == audience) break;
         std::this_thread::sleep_for(200ms);
     }
-    const int status = worker.stop();
+    const int status = worker->stop();
     const std::string log = read_file(env.folder() / "worker.log");
     EXPECT_EQ(states["sent"], audience) << log;
     EXPECT_EQ(states["ambiguous"], 0) << log;
