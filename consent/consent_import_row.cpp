@@ -229,7 +229,11 @@ std::optional<std::string> read_provenance(const ImportColumns& columns,
                                            const ImportSettings& settings, ImportRow& row) {
     std::optional<std::string> text;
     if (auto p = text_cell(columns, ImportColumn::consent_source, fields, text)) return p;
-    row.source = text ? std::move(*text) : settings.source;
+    if (text) {
+        row.source = std::move(*text);
+    } else {
+        row.source = settings.source;
+    }
     if (auto p = text_cell(columns, ImportColumn::consent_evidence, fields, text, true)) return p;
     row.evidence = text ? std::move(*text) : std::string{};
     if (auto p = text_cell(columns, ImportColumn::consent_ip, fields, text)) return p;

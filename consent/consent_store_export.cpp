@@ -63,7 +63,9 @@ void add_deliveries(store::Database& db, std::int64_t contact, Object& out) {
         " WHERE delivery_id IN (SELECT id FROM deliveries WHERE contact_id = $1)";
     for (const std::string table : {"opens", "clicks"}) {
         if (db.has_table(table)) {
-            out.set(table, rows_json(db, "SELECT * FROM " + table + of_contact, contact));
+            std::string select = "SELECT * FROM " + table;
+            select += of_contact;
+            out.set(table, rows_json(db, select, contact));
         }
     }
 }

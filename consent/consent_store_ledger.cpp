@@ -28,7 +28,7 @@ std::vector<ConsentEvent> plain_events(std::vector<LedgerEntry> entries) {
 ConsentState refresh_one(store::Database& db, ContactId contact, const PurposeSettings& purpose,
                          const ContactFacts& facts) {
     const auto events = plain_events(detail::read_events(db, contact, purpose.name));
-    const ConsentState state = fold(events, purpose, facts);
+    ConsentState state = fold(events, purpose, facts);
     if (events.empty()) {
         std::string name = purpose.name;
         db.session() << "DELETE FROM consent_state WHERE contact_id = $1 AND purpose = $2",

@@ -211,6 +211,7 @@ TEST_F(StoreFixture, TheViewAlwaysEqualsTheFoldOfTheLedger) {
     std::mt19937 random(20250131);
     const auto pick = [&](int n) { return static_cast<int>(random() % static_cast<unsigned>(n)); };
     std::vector<ContactId> ids;
+    ids.reserve(40);
     for (int i = 0; i < 40; ++i) ids.push_back(contact(fmt::format("p{}@example.se", i)));
     constexpr Action actions[] = {Action::grant, Action::confirm, Action::withdraw, Action::object};
     constexpr LawfulBasis bases[] = {consent, legitimate_interest, contract};

@@ -49,7 +49,7 @@ class StoreFixture : public ::testing::Test {
     [[nodiscard]] fs::path db_path() const { return folder_ / "brevduva.db"; }
 
     // Creates (or merges) a contact and returns its id.
-    ContactId contact(std::string_view text, std::string organisation = "") {
+    ContactId contact(std::string_view text, const std::string& organisation = "") {
         ContactUpdate update;
         update.address = address(text);
         update.address_given = std::string(text);

@@ -20,6 +20,7 @@ using ::testing::IsEmpty;
 
 std::vector<DeliveryId> ids_of(const std::vector<Claimed>& claimed) {
     std::vector<DeliveryId> out;
+    out.reserve(claimed.size());
     for (const auto& c : claimed) out.push_back(c.id);
     return out;
 }

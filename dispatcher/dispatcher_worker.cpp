@@ -123,7 +123,7 @@ struct Composition {
 class Worker::Impl {
   public:
     Impl(const config::Settings& settings, store::Database& db, WorkerOptions options,
-         TransportFactory factory, WorkerHooks* hooks)
+         const TransportFactory& factory, WorkerHooks* hooks)
         : settings_(settings),
           db_(db),
           options_(options),
@@ -623,8 +623,8 @@ WorkerProgress Worker::Impl::run() {
 }
 
 Worker::Worker(const config::Settings& settings, store::Database& db, WorkerOptions options,
-               TransportFactory transport, WorkerHooks* hooks)
-    : impl_(std::make_unique<Impl>(settings, db, options, std::move(transport), hooks)) {}
+               const TransportFactory& transport, WorkerHooks* hooks)
+    : impl_(std::make_unique<Impl>(settings, db, options, transport, hooks)) {}
 
 Worker::~Worker() = default;
 

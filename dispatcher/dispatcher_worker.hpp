@@ -89,7 +89,7 @@ class Worker {
     // only. Reads the token and suppression secrets and the DKIM keys now: throws
     // std::runtime_error naming what cannot be read, before anything is claimed.
     Worker(const config::Settings& settings, store::Database& db, WorkerOptions options,
-           TransportFactory transport = {}, WorkerHooks* hooks = nullptr);
+           const TransportFactory& transport = {}, WorkerHooks* hooks = nullptr);
     ~Worker();
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;

@@ -119,7 +119,7 @@ void check(AdminRequest& r) {
 }
 
 std::string scope_field(AdminRequest& r, const Object::Ptr& body) {
-    const auto purpose = text_field(body, "purpose");
+    auto purpose = text_field(body, "purpose");
     if (purpose.empty() || purpose == "all") return {};
     (void)purpose_field(r, body);
     return purpose;

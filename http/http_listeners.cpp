@@ -77,7 +77,7 @@ Poco::Net::ServerSocket bind(const char* which, const config::ListenerSettings& 
 }  // namespace
 
 struct Listeners::State {
-    State(const config::Settings& s, DatabaseOpener open, ListenerOptions o)
+    State(const config::Settings& s, const DatabaseOpener& open, ListenerOptions o)
         : settings(s),
           options(std::move(o)),
           keys(1, config::read_secret(s.public_url.token_secret)),
@@ -127,8 +127,9 @@ struct Listeners::State {
     bool running = false;
 };
 
-Listeners::Listeners(const config::Settings& settings, DatabaseOpener open, ListenerOptions options)
-    : state_(std::make_unique<State>(settings, std::move(open), std::move(options))) {}
+Listeners::Listeners(const config::Settings& settings, const DatabaseOpener& open,
+                     ListenerOptions options)
+    : state_(std::make_unique<State>(settings, open, std::move(options))) {}
 
 Listeners::~Listeners() { stop(); }
 

@@ -41,7 +41,8 @@ class Listeners {
   public:
     // Reads the secrets now (throws std::runtime_error naming the missing one). The admin
     // token is optional: without it the admin API admits nobody.
-    Listeners(const config::Settings& settings, DatabaseOpener open, ListenerOptions options = {});
+    Listeners(const config::Settings& settings, const DatabaseOpener& open,
+              ListenerOptions options = {});
     ~Listeners();
     Listeners(const Listeners&) = delete;
     Listeners& operator=(const Listeners&) = delete;

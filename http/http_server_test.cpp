@@ -7,6 +7,7 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -78,7 +79,7 @@ ServerOptions small_options() {
 }
 
 struct Running {
-    explicit Running(ServerOptions options = small_options()) {
+    explicit Running(const ServerOptions& options = small_options()) {
         Poco::Net::ServerSocket socket;
         socket.bind(Poco::Net::SocketAddress("127.0.0.1", 0), true, false);
         socket.listen(4096);
@@ -273,6 +274,7 @@ TEST(Server, ConnectionsPerClientAreCapped) {
     options.cap_loopback = true;
     Running r(options);
     std::vector<std::unique_ptr<Client>> held;
+    held.reserve(5);
     for (int i = 0; i < 5; ++i) held.push_back(std::make_unique<Client>(r.server->port()));
     while (r.server->health().connections < 5) std::this_thread::sleep_for(10ms);
     const auto reply = exchange(r.server->port(), "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -319,8 +321,8 @@ TEST(Server, AHandlerThatFailsHalfWayGetsA500AndTheConnectionCloses) {
     Running r;
     for (const std::string method : {"GET", "HEAD"}) {
         Client c(r.server->port());
-        c.send(method + " /throw HTTP/1.1\r\nHost: a\r\n\r\n" + method +
-               " / HTTP/1.1\r\nHost: a\r\n\r\n");
+        c.send(fmt::format(
+            "{0} /throw HTTP/1.1\r\nHost: a\r\n\r\n{0} / HTTP/1.1\r\nHost: a\r\n\r\n", method));
         const auto reply = c.read(5s);
         EXPECT_TRUE(reply.starts_with("HTTP/1.1 500 Internal Server Error\r\n")) << reply;
         EXPECT_EQ(reply.find("partial"), std::string::npos) << reply;

@@ -198,12 +198,8 @@ RequestReader::Progress RequestReader::parse() {
                 request_.body.append(buffer_, position_, take);
                 position_ += take;
                 remaining_ -= take;
-                if (remaining_ == 0) {
-                    phase_ = Phase::done;
-                } else {
-                    progress = Progress::need_more;
-                    goto body_wait;
-                }
+                if (remaining_ != 0) goto body_wait;
+                phase_ = Phase::done;
                 break;
             }
             case Phase::chunk_size: {

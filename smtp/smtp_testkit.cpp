@@ -61,6 +61,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, bool capture_st
     }
     std::vector<std::string> copy = argv;
     std::vector<char*> args;
+    args.reserve(copy.size() + 1);
     for (auto& arg : copy) args.push_back(arg.data());
     args.push_back(nullptr);
     pid_ = fork();

@@ -255,9 +255,9 @@ void execute_script(Poco::Data::Session& session, std::string_view sql) {
         std::string cause = message != nullptr ? message : sqlite3_errstr(rc);
         sqlite3_free(message);
         if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
-            throw LockedError(std::move(cause));
+            throw LockedError(cause);
         }
-        throw StoreError(std::move(cause));
+        throw StoreError(cause);
     }
 }
 

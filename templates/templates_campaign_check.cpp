@@ -1,6 +1,7 @@
 // The checks of a campaign's sources and compiled parts; see templates_campaign.hpp.
+#include <fmt/format.h>
+
 #include <algorithm>
-#include <cstdio>
 
 #include "templates/templates_campaign_compile.hpp"
 #include "templates/templates_utf8.hpp"
@@ -50,12 +51,10 @@ void check_source(std::string_view file, std::string_view source,
         return;
     }
     if (const auto control = first_control(source)) {
-        char code[16];
-        std::snprintf(code, sizeof code, "U+%04X",
-                      static_cast<unsigned>(static_cast<unsigned char>(source[*control])));
+        const auto code = static_cast<unsigned>(static_cast<unsigned char>(source[*control]));
         problems.push_back(mustache_detail::error_at(
             file, lines, *control,
-            "control character " + std::string(code) + " is not allowed in a template"));
+            fmt::format("control character U+{:04X} is not allowed in a template", code)));
     }
 }
 

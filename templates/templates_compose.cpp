@@ -39,8 +39,8 @@ std::string domain_of(const std::string& address) {
 
 std::string feedback_id_for(const ComposerSettings& settings) {
     // Gmail's Feedback-ID: up to four colon-separated fields, the sender's id last.
-    const std::string id = "c" + std::to_string(settings.campaign.id) + ":" +
-                           settings.campaign.purpose + ":" + settings.sender.feedback_sender;
+    std::string id = "c" + std::to_string(settings.campaign.id) + ":" + settings.campaign.purpose +
+                     ":" + settings.sender.feedback_sender;
     if (!plain_token(id, ":_-.")) {
         throw std::invalid_argument("purpose and feedback sender id may hold only a-z 0-9 _ - .");
     }

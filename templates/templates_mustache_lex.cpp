@@ -59,7 +59,6 @@ TokenKind kind_of_sigil(char sigil) {
         case '!':
             return TokenKind::comment;
         case '&':
-            return TokenKind::raw;
         case '{':
             return TokenKind::raw;
         case '=':
@@ -129,7 +128,7 @@ struct Scanner {
         if (token.kind != TokenKind::escaped) ++body;
         const char before = body > 0 && source[body - 1] == '{' && token.kind == TokenKind::raw
                                 ? '}'
-                                : (token.kind == TokenKind::delimiters ? '=' : 0);
+                                : (token.kind == TokenKind::delimiters ? '=' : '\0');
         token.opening = source.substr(start, body - start);
         const std::size_t closing = find_closing(source, body, before, delimiters.close);
         if (closing == std::string_view::npos) {

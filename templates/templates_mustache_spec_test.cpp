@@ -34,13 +34,13 @@ void PrintTo(const SpecCase& spec, std::ostream* out) { *out << spec.module << "
 Value to_value(const Poco::Dynamic::Var& var) {
     if (var.isEmpty()) return Value();
     if (var.type() == typeid(Poco::JSON::Object::Ptr)) {
-        const auto object = var.extract<Poco::JSON::Object::Ptr>();
+        const auto& object = var.extract<Poco::JSON::Object::Ptr>();
         Map map;
         for (const auto& [key, member] : *object) map.set(key, to_value(member));
         return Value(std::move(map));
     }
     if (var.type() == typeid(Poco::JSON::Array::Ptr)) {
-        const auto array = var.extract<Poco::JSON::Array::Ptr>();
+        const auto& array = var.extract<Poco::JSON::Array::Ptr>();
         Value::List list;
         for (const auto& item : *array) list.push_back(to_value(item));
         return Value(std::move(list));

@@ -73,24 +73,15 @@ void Value::assign(std::string_view text) {
 }
 
 bool Value::truthy() const noexcept {
-    switch (data_.index()) {
-        case 0:
-            return false;
-        case 1:
-            return std::get<bool>(data_);
-        case 2:
-            return std::get<std::int64_t>(data_) != 0;
-        case 3: {
-            const double number = std::get<double>(data_);
-            return number != 0.0 && !std::isnan(number);
-        }
-        case 4:
-            return !std::get<std::string>(data_).empty();
-        case 5:
-            return !std::get<List>(data_).empty();
-        default:
-            return true;
+    // get_if, not get: nothing here can throw.
+    if (const auto* flag = std::get_if<bool>(&data_)) return *flag;
+    if (const auto* integer = std::get_if<std::int64_t>(&data_)) return *integer != 0;
+    if (const auto* number = std::get_if<double>(&data_)) {
+        return *number != 0.0 && !std::isnan(*number);
     }
+    if (const auto* text = std::get_if<std::string>(&data_)) return !text->empty();
+    if (const auto* list = std::get_if<List>(&data_)) return !list->empty();
+    return data_.index() != 0;  // none is falsey; every map is truthy
 }
 
 void Value::append_text(std::string& out) const {

@@ -17,7 +17,7 @@ constexpr std::string_view kPreheaderPadding =
     "&zwnj;&nbsp;&zwnj;&nbsp;&zwnj;&nbsp;&zwnj;&nbsp;&zwnj;&nbsp;&zwnj;&nbsp;&zwnj;&nbsp;"
     "&zwnj;&nbsp;&zwnj;&nbsp;&zwnj;&nbsp;&zwnj;&nbsp;&zwnj;&nbsp;&zwnj;&nbsp;&zwnj;&nbsp;";
 
-std::string trim(std::string text) {
+std::string trim(const std::string& text) {
     const std::size_t first = text.find_first_not_of(" \t\r\n\f");
     if (first == std::string::npos) return {};
     const std::size_t last = text.find_last_not_of(" \t\r\n\f");

@@ -54,6 +54,7 @@ bool import_killed_after(const ImportFolder& folder, const std::filesystem::path
     std::vector<std::string> args{binary,     "--config", folder.config().string(),
                                   "contacts", "import",   csv.string()};
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     const pid_t pid = ::fork();
