@@ -29,7 +29,9 @@ FileRead read_small_file(const std::filesystem::path& file) {
         return failure(file, "is larger than 1 MiB; is this the right file?");
     }
     std::ifstream in(file, std::ios::binary);
-    if (!in) return failure(file, std::string("cannot be read: ") + std::generic_category().message(errno));
+    if (!in)
+        return failure(file,
+                       std::string("cannot be read: ") + std::generic_category().message(errno));
     std::string content;
     content.reserve(4096);
     char buffer[4096];
@@ -39,7 +41,9 @@ FileRead read_small_file(const std::filesystem::path& file) {
             return failure(file, "is larger than 1 MiB; is this the right file?");
         }
     }
-    if (in.bad()) return failure(file, std::string("cannot be read: ") + std::generic_category().message(errno));
+    if (in.bad())
+        return failure(file,
+                       std::string("cannot be read: ") + std::generic_category().message(errno));
     return {std::move(content), {}};
 }
 
