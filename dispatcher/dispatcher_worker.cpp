@@ -554,9 +554,9 @@ bool Worker::Impl::idle() {
 bool Worker::Impl::waited_out_lock(const std::exception& e) {
     if (!store::is_locked(e)) return false;
     // Another process held the database's write lock past database.busy_timeout (a large
-    // import, a backup of a busy file, a process stopped while it held it). Nothing of this turn
-    // was written; what was claimed is claimed again and the outcomes are kept. Wait, and try
-    // again, rather than end the worker (and with `serve`, the listeners beside it).
+    // import, a process stopped while it held it). The step that failed wrote nothing; what it
+    // had claimed is claimed again and its outcomes are kept. Wait, and try again, rather than
+    // end the worker (and with `serve`, the listeners beside it).
     if (locked_since_ == Clock::time_point{}) {
         locked_since_ = Clock::now();
         spdlog::warn(
@@ -564,7 +564,8 @@ bool Worker::Impl::waited_out_lock(const std::exception& e) {
             "waiting for it",
             settings_.database.busy_timeout.count(), e.what());
     }
-    inbox_.wait(std::chrono::milliseconds(250));
+    // A plain sleep: the inbox would wake at once while outcomes wait to be written.
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
     return true;
 }
 
