@@ -90,8 +90,9 @@ void run_import(Context& context, const ImportOptions& options) {
     auto& db = current_database(context);
     // SQLite frees its statement journal after every statement; with glibc's default trim
     // threshold that returns the heap top to the kernel and takes it back, once per row (a
-    // third of the import's time). This process runs one import and ends, so keep it.
-    ::mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+    // third of the import's time). This process runs one import and ends, so keep it. Set
+    // before the import starts any thread.
+    ::mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);  // NOLINT(concurrency-mt-unsafe)
     consent::ContactImport import(db, settings.purposes);
     ProgressBar bar;
     const bool terminal = ::isatty(STDERR_FILENO) == 1;

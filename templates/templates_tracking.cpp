@@ -107,7 +107,7 @@ std::string track_links(const MaskedSource& masked, std::vector<CampaignLink>& l
         }
         std::string url;
         append_decoded(url, href->value);
-        url = trim(std::move(url));
+        url = trim(url);
         if (!is_web_url(url)) continue;
         CampaignLink link;
         link.id = static_cast<std::uint32_t>(links.size() + 1);

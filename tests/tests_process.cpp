@@ -25,7 +25,10 @@ namespace {
     if (!options.working_directory.empty() && ::chdir(options.working_directory.c_str()) != 0) {
         ::_exit(126);
     }
-    for (const auto& e : options.env) ::putenv(const_cast<char*>(e.c_str()));
+    // In the child after fork(): the one thread there is this one.
+    for (const auto& e : options.env) {
+        ::putenv(const_cast<char*>(e.c_str()));  // NOLINT(concurrency-mt-unsafe)
+    }
     if (options.as_nobody && ::geteuid() == 0) {
         if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) {
             ::_exit(126);

@@ -12,6 +12,8 @@
 // never both Content-Length and Transfer-Encoding, and a body as long as its Content-Length;
 // Connection: close means no keep-alive and 100-continue is only expected in HTTP/1.1; a
 // refusal is a 4xx or 5xx status with a reason.
+#include <fmt/format.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -93,8 +95,8 @@ void check_request(const WireRequest& r, const WireLimits& limits) {
 
 std::string summary(const WireRequest& r) {
     std::string out = r.method + " " + r.target + " 1." + std::to_string(r.minor_version);
-    for (const auto& [name, value] : r.fields) out += "|" + name + ":" + value;
-    out += "|body " + std::to_string(r.body.size()) + ":" + r.body;
+    for (const auto& [name, value] : r.fields) out += fmt::format("|{}:{}", name, value);
+    out += fmt::format("|body {}:{}", r.body.size(), r.body);
     out += r.keep_alive ? "|keep-alive" : "|close";
     out += r.expects_continue ? "|continue" : "";
     return out;

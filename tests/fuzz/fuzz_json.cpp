@@ -36,12 +36,12 @@ namespace {
 std::size_t depth_of(const Poco::Dynamic::Var& value) {
     std::size_t deepest = 0;
     if (value.type() == typeid(Poco::JSON::Object::Ptr)) {
-        const auto object = value.extract<Poco::JSON::Object::Ptr>();
+        const auto& object = value.extract<Poco::JSON::Object::Ptr>();
         for (const auto& [key, member] : *object) deepest = std::max(deepest, depth_of(member));
         return deepest + 1;
     }
     if (value.type() == typeid(Poco::JSON::Array::Ptr)) {
-        const auto array = value.extract<Poco::JSON::Array::Ptr>();
+        const auto& array = value.extract<Poco::JSON::Array::Ptr>();
         for (const auto& item : *array) deepest = std::max(deepest, depth_of(item));
         return deepest + 1;
     }
